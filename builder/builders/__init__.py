@@ -1,0 +1,57 @@
+"""Builders by output format: each turns a Doc into bytes; `--format` names come from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from builder.document import Doc
+from builder.errors import UsageError
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What every builder may read besides the document: the project's own assets."""
+
+    templates: Path
+    content: Path
+    cache: Path
+    deck_template: Path | None = None
+    layout_names: dict[str, str] = field(default_factory=dict)
+
+
+class Builder(Protocol):
+    name: str
+    extension: str
+
+    def build(self, doc: Doc, ctx: RenderContext) -> bytes: ...
+
+
+_REGISTRY: dict[str, Builder] = {}
+
+
+def register(builder: Builder) -> Builder:
+    if builder.name in _REGISTRY:
+        raise ValueError(f"a builder named {builder.name!r} is already registered")
+    _REGISTRY[builder.name] = builder
+    return builder
+
+
+def get(name: str) -> Builder:
+    _load_all()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UsageError(f"--format: unknown format '{name}'; choose from "
+                         f"{', '.join(names())}") from None
+
+
+def names() -> list[str]:
+    _load_all()
+    return sorted(_REGISTRY)
+
+
+def _load_all() -> None:
+    # Importing a builder module registers it.
+    from builder.builders import deck, html, leaflet  # noqa: F401

@@ -1,0 +1,1 @@
+"""`--format pptx`: placeholder until the deck builder lands."""

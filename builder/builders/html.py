@@ -1,0 +1,132 @@
+"""`--format html`: the exact HTML handed to WeasyPrint, for preview and debugging."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import segno
+from babel.dates import format_date
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from builder.builders import RenderContext, register
+from builder.document import Doc
+from builder.localize import escaped
+from builder.markup import to_html, to_plain
+
+BODY_PT = {"easy": 12.5, "standard": 11.0, "detailed": 11.0}
+LARGE_PRINT_PT = 16.0
+
+
+@lru_cache(maxsize=4)
+def environment(templates: Path) -> Environment:
+    """Jinja with autoescape on for every template whatever its extension, and StrictUndefined."""
+    env = Environment(
+        loader=FileSystemLoader(str(templates)),
+        autoescape=True,  # not select_autoescape: it looks only at the last extension (.j2)
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def N_(message: str) -> str:
+    """Mark a UI string for extraction; it is translated where it is used."""
+    return message
+
+
+PAGE_OF = N_("Page %(page)s of %(pages)s")
+VERSION = N_("Version %(version)s")
+
+
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal that cannot end the string or the <style> element."""
+    out = []
+    for char in text:
+        if char in '"\\<>&' or ord(char) < 0x20:
+            out.append(f"\\{ord(char):x} ")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def footer_content(template: str, counters: dict[str, str]) -> Markup:
+    """A CSS `content` value from a translated "Page %(page)s of %(pages)s" and CSS counters."""
+    parts: list[str] = []
+    rest = template
+    while rest:
+        positions = [(rest.find(f"%({name})s"), name) for name in counters if f"%({name})s" in rest]
+        if not positions:
+            parts.append(css_string(rest))
+            break
+        index, name = min(positions)
+        if index:
+            parts.append(css_string(rest[:index]))
+        parts.append(counters[name])
+        rest = rest[index + len(f"%({name})s"):]
+    return Markup(" ".join(parts) or '""')
+
+
+def _qr_svg(url: str, colour: str) -> Markup:
+    qr = segno.make(url, error="m")
+    # Inline SVG we generate ourselves; nothing of the user's reaches it but the URL's modules.
+    svg = qr.svg_inline(scale=3, dark=colour, border=2, omitsize=False)
+    return Markup(svg)
+
+
+def render_html(doc: Doc, ctx: RenderContext) -> str:
+    env = environment(ctx.templates)
+    env.install_gettext_callables(escaped(doc.gettext), escaped(doc.ngettext),  # type: ignore[attr-defined]
+                                  newstyle=True)
+    locale = doc.lang.locale
+    values = doc.values
+
+    def md(text: str | None) -> Markup:
+        return Markup(to_html(text or "", values))
+
+    def date(value: dt.date | None, form: str = "long") -> str:
+        return format_date(value, format=form, locale=locale) if value else ""
+
+    body_pt = LARGE_PRINT_PT if doc.large_print else BODY_PT[doc.level]
+    clinic = doc.clinic
+    qr_url = next((t.link_url for t in doc.topics if t.link_url), None) or clinic.profile.qr \
+        or clinic.profile.web
+    qr_label = next((t.link_label for t in doc.topics if t.link_url), None)
+    template = env.get_template("leaflet.html.j2")
+    context: dict[str, Any] = {
+        "doc": doc,
+        "clinic": clinic.profile,
+        "logo_url": clinic.logo.as_uri() if clinic.logo else None,
+        "md": md,
+        "plain": lambda text: to_plain(text or "", values),
+        "date": date,
+        "body_pt": body_pt,
+        "accent": clinic.profile.accent,
+        "qr_svg": _qr_svg(qr_url, "#000000"),
+        "qr_url": qr_url,
+        "qr_label": qr_label,
+        "stylesheet": (ctx.templates / "leaflet.css").as_uri(),
+        "paper": "A4" if doc.paper == "a4" else "letter",
+        "footer_right": footer_content(doc.gettext(PAGE_OF),
+                                       {"page": "counter(page)", "pages": "counter(pages)"}),
+        "footer_left": Markup(css_string(to_plain(doc.title, values) + " · " + doc.gettext(VERSION)
+                                         % {"version": doc.provenance.source_versions[0][1]})),
+    }
+    return template.render(context)
+
+
+class HtmlBuilder:
+    name = "html"
+    extension = "html"
+
+    def build(self, doc: Doc, ctx: RenderContext) -> bytes:
+        return render_html(doc, ctx).encode("utf-8")
+
+
+register(HtmlBuilder())

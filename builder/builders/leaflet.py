@@ -1,0 +1,138 @@
+"""`--format pdf`: the leaflet HTML through WeasyPrint, reading only the project's own assets."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from builder.builders import RenderContext, register
+from builder.builders.html import render_html
+from builder.document import Doc
+from builder.errors import RenderError
+from builder.languages import check_coverage
+from builder.markup import to_plain
+
+
+def asset_fetcher(roots: list[Path], files: list[Path]) -> Any:
+    """A WeasyPrint URL fetcher that serves files under `roots` (and `files`) and refuses all else.
+
+    WeasyPrint's default fetcher follows file:// and http:// anywhere; a stray reference in
+    content, a template or a translation would embed local files or reach the network.
+    Refusals are fatal: the render stops, nothing is written.
+    """
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    allowed_roots = [r.resolve() for r in roots]
+    allowed_files = {f.resolve() for f in files}
+
+    class AssetFetcher(URLFetcher):  # type: ignore[misc]
+        refused: list[str] = []
+
+        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            parsed = urlparse(url)
+            if parsed.scheme == "file" and not parsed.netloc:
+                path = Path(unquote(parsed.path)).resolve()
+                inside = path in allowed_files or any(path.is_relative_to(r) for r in allowed_roots)
+                if inside and path.is_file():
+                    return URLFetcherResponse(url, path.read_bytes(),
+                                              {"Content-Type": _mime(path)})
+            self.refused.append(url)
+            raise FatalURLFetchingError(
+                f"refused to fetch {url[:80]!r}: only the project's own templates, content "
+                "images and the clinic logo may be used")
+
+    return AssetFetcher(allowed_protocols=["file"], fail_on_errors=True)
+
+
+def _mime(path: Path) -> str:
+    return {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png",
+            ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".otf": "font/otf",
+            ".ttf": "font/ttf", ".woff2": "font/woff2"}.get(path.suffix.lower(),
+                                                            "application/octet-stream")
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def weasyprint_warnings_fail(what: str) -> Iterator[None]:
+    """WeasyPrint only logs missing images, fonts and bad CSS; for us each is a failed build."""
+    collector = _Collector()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    previous = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.removeHandler(collector)
+        logger.setLevel(previous)
+    if collector.messages:
+        raise RenderError(f"{what}: WeasyPrint: " + "; ".join(collector.messages[:5]))
+
+
+def document_text(html: str) -> str:
+    """Every character the reader will see, for the font coverage check."""
+    from html.parser import HTMLParser
+
+    chunks: list[str] = []
+
+    class Text(HTMLParser):
+        skip = 0
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in ("style", "script", "svg", "title"):
+                self.skip += 1
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in ("style", "script", "svg", "title"):
+                self.skip -= 1
+
+        def handle_data(self, data: str) -> None:
+            if not self.skip:
+                chunks.append(data)
+
+    Text(convert_charrefs=True).feed(html)
+    return "".join(chunks)
+
+
+def render_pdf(doc: Doc, ctx: RenderContext, html: str | None = None) -> bytes:
+    from weasyprint import HTML
+
+    html = html if html is not None else render_html(doc, ctx)
+    check_coverage(doc.lang, document_text(html) + to_plain(doc.title))
+    files = [doc.clinic.logo] if doc.clinic.logo else []
+    fetcher = asset_fetcher([ctx.templates, ctx.content / "images", ctx.cache / "fonts"], files)
+    what = f"{doc.kind} {doc.id} ({doc.lang.code}, {doc.level})"
+    with weasyprint_warnings_fail(what):
+        try:
+            document = HTML(string=html, base_url=ctx.templates.as_uri() + "/",
+                            url_fetcher=fetcher).render()
+        except BaseException as exc:  # FatalURLFetchingError derives from BaseException
+            if fetcher.refused:
+                raise RenderError(f"{what}: {exc}") from None
+            raise
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, uncompressed_pdf=False,
+                                 custom_metadata=False)
+    return bytes(pdf)
+
+
+class PdfBuilder:
+    name = "pdf"
+    extension = "pdf"
+
+    def build(self, doc: Doc, ctx: RenderContext) -> bytes:
+        return render_pdf(doc, ctx)
+
+
+register(PdfBuilder())

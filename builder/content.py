@@ -1,0 +1,195 @@
+"""Load and validate the content base: every problem of every file, reported in one run."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builder.errors import ContentError, Problem, display_path
+from builder.model import (
+    LEVELS,
+    BlockBase,
+    Bundle,
+    BundlesFile,
+    GlossaryEntry,
+    GlossaryFile,
+    Image,
+    Level,
+    Text,
+    Topic,
+)
+from builder.yamlio import line_of, load_yaml, validate
+
+GLOSSARY_FILE = "glossary.yaml"
+BUNDLES_FILE = "bundles.yaml"
+IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg"}
+
+
+@dataclass(frozen=True)
+class Where:
+    path: str
+    line: int | None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass
+class Library:
+    """The validated content base, with the origin of every topic, block, term and bundle."""
+
+    root: Path
+    topics: dict[str, Topic] = field(default_factory=dict)
+    glossary: dict[str, GlossaryEntry] = field(default_factory=dict)
+    bundles: dict[str, Bundle] = field(default_factory=dict)
+    where: dict[tuple[str, ...], Where] = field(default_factory=dict)
+    file_digest: dict[str, str] = field(default_factory=dict)  # topic id -> sha256 of its file
+
+    def topic_levels(self, topic_id: str) -> set[Level]:
+        topic = self.topics[topic_id]
+        return set().union(*(b.levels() for b in topic.blocks))
+
+    def block_where(self, topic_id: str, block_id: str) -> Where:
+        return self.where[("block", topic_id, block_id)]
+
+    def image_path(self, image: Image) -> Path:
+        return (self.root / image.src).resolve()
+
+
+def load_library(root: Path) -> Library:
+    """Read `root` (the content folder); raise ContentError listing every problem found."""
+    problems: list[Problem] = []
+    lib = Library(root=root.resolve())
+    if not root.is_dir():
+        raise ContentError.at(root, None, "content folder not found: pass --content DIR")
+
+    for path in sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml")):
+        if path.name == BUNDLES_FILE or path.name.startswith("glossary"):
+            continue
+        _load_topic(path, lib, problems)
+    for path in sorted(root.glob("glossary*.yaml")):
+        _load_glossary(path, lib, problems)
+    _load_bundles(root / BUNDLES_FILE, lib, problems)
+    if not lib.topics and not problems:
+        problems.append(Problem(display_path(root), None, "no topic files (*.yaml) found"))
+    _cross_check(lib, problems)
+    if problems:
+        raise ContentError(problems)
+    return lib
+
+
+def _load_topic(path: Path, lib: Library, problems: list[Problem]) -> None:
+    data = load_yaml(path, problems)
+    if data is None:
+        return
+    shown = display_path(path)
+    topic = validate(Topic, data, path, problems)
+    if not isinstance(topic, Topic):
+        return
+    if topic.id in lib.topics:
+        problems.append(Problem(shown, line_of(data, ["id"]),
+                                f"duplicate topic id '{topic.id}' (also in {lib.where[('topic', topic.id)]})"))
+        return
+    if path.stem != topic.id:
+        problems.append(Problem(shown, line_of(data, ["id"]),
+                                f"topic id '{topic.id}' must match the file name '{path.stem}'"))
+    lib.topics[topic.id] = topic
+    lib.where[("topic", topic.id)] = Where(shown, line_of(data, ["id"]))
+    lib.file_digest[topic.id] = hashlib.sha256(path.read_bytes()).hexdigest()
+    seen: dict[str, int | None] = {}
+    for index, block in enumerate(topic.blocks):
+        line = line_of(data, ["blocks", index])
+        if block.id in seen:
+            problems.append(Problem(shown, line, f"duplicate block id '{block.id}' "
+                                    f"(first used on line {seen[block.id]})"))
+        seen[block.id] = line
+        lib.where[("block", topic.id, block.id)] = Where(shown, line)
+        if isinstance(block, Image):
+            _check_image(block, lib, shown, line, problems)
+
+
+def _check_image(block: Image, lib: Library, shown: str, line: int | None,
+                 problems: list[Problem]) -> None:
+    src = block.src
+    if "://" in src or src.startswith(("/", "\\")) or ":" in src:
+        problems.append(Problem(shown, line, f"image '{src}' must be a path inside the content "
+                                "folder (e.g. images/marrow.svg), not an address or absolute path"))
+        return
+    target = (lib.root / src).resolve()
+    if not target.is_relative_to(lib.root):
+        problems.append(Problem(shown, line, f"image '{src}' is outside the content folder"))
+    elif target.suffix.lower() not in IMAGE_SUFFIXES:
+        problems.append(Problem(shown, line, f"image '{src}' must be SVG, PNG or JPEG"))
+    elif not target.is_file():
+        problems.append(Problem(shown, line, f"image '{src}' not found"))
+
+
+def _load_glossary(path: Path, lib: Library, problems: list[Problem]) -> None:
+    if not path.exists():
+        return
+    data = load_yaml(path, problems)
+    if data is None:
+        return
+    parsed = validate(GlossaryFile, data, path, problems)
+    if not isinstance(parsed, GlossaryFile):
+        return
+    for index, entry in enumerate(parsed.terms):
+        line = line_of(data, ["terms", index])
+        if entry.id in lib.glossary:
+            problems.append(Problem(display_path(path), line, f"duplicate glossary id "
+                                    f"'{entry.id}' (also at {lib.where[('term', entry.id)]})"))
+            continue
+        lib.glossary[entry.id] = entry
+        lib.where[("term", entry.id)] = Where(display_path(path), line)
+
+
+def _load_bundles(path: Path, lib: Library, problems: list[Problem]) -> None:
+    if not path.exists():
+        return
+    data = load_yaml(path, problems)
+    if data is None:
+        return
+    parsed = validate(BundlesFile, data, path, problems)
+    if not isinstance(parsed, BundlesFile):
+        return
+    for index, bundle in enumerate(parsed.bundles):
+        line = line_of(data, ["bundles", index])
+        if bundle.id in lib.bundles:
+            problems.append(Problem(display_path(path), line, f"duplicate bundle id '{bundle.id}'"))
+        lib.bundles[bundle.id] = bundle
+        lib.where[("bundle", bundle.id)] = Where(display_path(path), line)
+        for pos, topic_id in enumerate(bundle.topics):
+            lib.where[("bundle-topic", bundle.id, str(pos))] = Where(
+                display_path(path), line_of(data, ["bundles", index, "topics", pos]))
+
+
+def _cross_check(lib: Library, problems: list[Problem]) -> None:
+    for bundle in lib.bundles.values():
+        if bundle.id in lib.topics:
+            w = lib.where[("bundle", bundle.id)]
+            problems.append(Problem(w.path, w.line, f"bundle id '{bundle.id}' is also a topic id"))
+        for pos, topic_id in enumerate(bundle.topics):
+            if topic_id not in lib.topics:
+                w = lib.where[("bundle-topic", bundle.id, str(pos))]
+                known = ", ".join(sorted(lib.topics)) or "none"
+                problems.append(Problem(w.path, w.line, f"bundle '{bundle.id}' names unknown "
+                                        f"topic '{topic_id}' (known topics: {known})"))
+    for topic in lib.topics.values():
+        w = lib.where[("topic", topic.id)]
+        for term in topic.terms:
+            if term not in lib.glossary:
+                problems.append(Problem(w.path, w.line, f"topic '{topic.id}' lists glossary term "
+                                        f"'{term}' that {GLOSSARY_FILE} does not define"))
+        levels = lib.topic_levels(topic.id)
+        for level in LEVELS:
+            if level not in levels:
+                problems.append(Problem(w.path, w.line,
+                                        f"topic '{topic.id}' has no block at level '{level}'"))
+            elif Text.at(topic.title, level) is None or Text.at(topic.summary, level) is None:
+                problems.append(Problem(w.path, w.line,
+                                        f"topic '{topic.id}' needs a title and summary at '{level}'"))
+
+
+def blocks_at(topic: Topic, level: Level) -> list[BlockBase]:
+    return [b for b in topic.blocks if level in b.levels()]

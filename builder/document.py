@@ -1,0 +1,101 @@
+"""What a builder renders: one document in one language at one level, already localized."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builder.clinic import Clinic
+from builder.languages import Language
+from builder.model import Level, Review, Source
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A block printed in English because its translation is missing or stale."""
+
+    where: str
+    context: str
+    lang: str
+    reason: str  # "untranslated" or "stale" (English changed since it was translated)
+
+    def __str__(self) -> str:
+        return (f"{self.where}: {self.context}: translation {self.reason} in {self.lang}; "
+                "printed in English and marked")
+
+
+@dataclass
+class RBlock:
+    id: str
+    type: str
+    topic: str
+    where: str
+    text: str | None = None
+    items: list[str] = field(default_factory=list)
+    slide: str | None = None
+    term: str | None = None
+    caption: str | None = None
+    src: Path | None = None
+    ordered: bool = False
+    write_in: int = 0
+    fallback: bool = False
+
+
+@dataclass
+class RTerm:
+    id: str
+    term: str
+    text: str
+    fallback: bool = False
+
+
+@dataclass
+class RTopic:
+    id: str
+    version: str
+    title: str
+    summary: str
+    review: Review
+    sources: list[Source]
+    blocks: list[RBlock]
+    terms: list[RTerm]
+    link_url: str | None = None
+    link_label: str | None = None
+
+
+@dataclass
+class Provenance:
+    translated: bool
+    reviewed: bool  # the catalog header says a person reviewed the translation
+    source_versions: list[tuple[str, str, dt.date]]  # topic id, version, date of that version
+
+
+@dataclass
+class Doc:
+    kind: str  # "topic" or "bundle"
+    id: str
+    lang: Language
+    level: Level
+    title: str
+    summary: str
+    topics: list[RTopic]
+    glossary: list[RTerm]
+    fallbacks: list[Fallback]
+    provenance: Provenance
+    clinic: Clinic
+    paper: str
+    large_print: bool
+    date: dt.date  # the document's date (SOURCE_DATE_EPOCH, else the content's newest date)
+    gettext: Callable[[str], str]
+    ngettext: Callable[[str, str, int], str]
+    audience: str = "clinic"
+    ui_missing: set[str] = field(default_factory=set)  # UI strings that fell back, while rendering
+
+    @property
+    def values(self) -> dict[str, str]:
+        return self.clinic.values
+
+    def blocks(self) -> list[RBlock]:
+        return [b for t in self.topics for b in t.blocks]

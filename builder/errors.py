@@ -1,0 +1,78 @@
+"""One exception base whose message reads `path:line: message`, and the exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+# Exit codes, documented in README.md ("Exit codes").
+EXIT_OK = 0
+EXIT_BUILD_FAILED = 1  # rendering failed, or the "nothing lost" verification found a missing block
+EXIT_USAGE = 2  # bad command line (unknown option, unknown topic/lang/level/format)
+EXIT_CONTENT = 3  # content files are invalid
+EXIT_TRANSLATION = 4  # a PO catalog is broken, or --strict and a translation is missing/stale
+EXIT_CONFIG = 5  # clinic profile, template or environment (fonts, SOURCE_DATE_EPOCH) is wrong
+EXIT_OUTPUT = 6  # output could not be written (permissions, full disk)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one input, located as precisely as we can."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class BuilderError(Exception):
+    """Base of every error caused by the user's input or environment, never by a bug."""
+
+    exit_code = EXIT_BUILD_FAILED
+
+    def __init__(self, problems: Iterable[Problem] | str):
+        if isinstance(problems, str):
+            problems = [Problem("handout", None, problems)]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def at(cls, path: str | Path, line: int | None, message: str) -> BuilderError:
+        return cls([Problem(display_path(path), line, message)])
+
+
+class UsageError(BuilderError):
+    exit_code = EXIT_USAGE
+
+
+class ContentError(BuilderError):
+    exit_code = EXIT_CONTENT
+
+
+class TranslationError(BuilderError):
+    exit_code = EXIT_TRANSLATION
+
+
+class ConfigError(BuilderError):
+    exit_code = EXIT_CONFIG
+
+
+class RenderError(BuilderError):
+    exit_code = EXIT_BUILD_FAILED
+
+
+class OutputError(BuilderError):
+    exit_code = EXIT_OUTPUT
+
+
+def display_path(path: str | Path) -> str:
+    """A path as the user should see it: relative to the working directory when inside it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(p)

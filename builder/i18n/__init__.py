@@ -1,0 +1,1 @@
+"""Translation: gettext catalogs for content and templates, read strictly and checked before use."""

@@ -1,0 +1,222 @@
+"""Read a PO file strictly (what Babel lets through, we refuse) and check every translation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import PoFileError, read_po
+
+from builder.errors import Problem, TranslationError, display_path
+from builder.markup import PLACEHOLDER_RE, check_markup, markup_signature
+
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_KEYWORD_RE = re.compile(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+(.*)$")
+_STRING_RE = re.compile(rf"^{_STRING}\s*$")
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+_URL_RE = re.compile(r"(?:https?|file|ftp|data|javascript):[^\s\"')\]]*", re.IGNORECASE)
+_PYFORMAT_RE = re.compile(r"%\((\w+)\)[sd]|%[sd]")
+
+
+@dataclass(frozen=True)
+class Entry:
+    context: str | None
+    msgid: str
+    msgstr: str
+    fuzzy: bool
+    line: int
+    previous_id: str | None = None
+
+
+@dataclass
+class LoadedCatalog:
+    """One PO file, checked; `current()` answers only for translations that may be printed."""
+
+    path: Path
+    lang: str
+    domain: str
+    headers: dict[str, str]
+    entries: dict[tuple[str | None, str], Entry] = field(default_factory=dict)
+    by_context: dict[str, Entry] = field(default_factory=dict)
+
+    @property
+    def reviewed(self) -> bool:
+        return self.headers.get("X-Review-Status", "draft").strip().lower() == "reviewed"
+
+    def current(self, context: str | None, msgid: str) -> str | None:
+        """The translation of `msgid`, or None when it is missing, empty or fuzzy (stale)."""
+        entry = self.entries.get((context, msgid))
+        if entry is None or entry.fuzzy or not entry.msgstr:
+            return None
+        return entry.msgstr
+
+
+def lex_po(text: str, shown: str) -> list[Problem]:
+    """Syntax problems Babel's reader silently accepts: unterminated strings, stray text, duplicates."""
+    problems: list[Problem] = []
+    seen: dict[tuple[str | None, str], int] = {}
+    context: str | None = None
+    msgid: str | None = None
+    msgid_line = 0
+    current: str | None = None  # which keyword the continuation lines belong to
+
+    def close_entry() -> None:
+        nonlocal context, msgid
+        if msgid is not None:
+            key = (context, msgid)
+            if key in seen and msgid != "":
+                where = f"msgctxt {context!r} " if context else ""
+                problems.append(Problem(shown, msgid_line, f"duplicate {where}msgid {msgid[:50]!r} "
+                                        f"(first defined on line {seen[key]}): delete one"))
+            else:
+                seen.setdefault(key, msgid_line)
+        context, msgid = None, None
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            if line.startswith("#") and current == "msgstr":
+                close_entry()
+                current = None
+            continue
+        match = _KEYWORD_RE.match(line)
+        literal = match.group(2) if match else line
+        if not _STRING_RE.match(literal):
+            if match or line.startswith('"'):
+                why = ("unterminated string (missing closing quote)" if literal.count('"') % 2
+                       or not literal.endswith('"') else "malformed string")
+                problems.append(Problem(shown, number, f"{why}: {raw.strip()[:60]}"))
+            else:
+                problems.append(Problem(shown, number, f"unexpected text: {raw.strip()[:60]}"))
+            continue
+        value = _unescape(literal)
+        if match:
+            keyword = match.group(1)
+            if keyword in ("msgctxt", "msgid") and current == "msgstr":
+                close_entry()
+            if keyword == "msgctxt":
+                context, current = value, "msgctxt"
+            elif keyword == "msgid":
+                msgid, msgid_line, current = value, number, "msgid"
+            elif keyword == "msgid_plural":
+                current = "msgid_plural"
+            else:
+                current = "msgstr"
+        elif current == "msgctxt" and context is not None:
+            context += value
+        elif current == "msgid" and msgid is not None:
+            msgid += value
+    close_entry()
+    return problems
+
+
+def _unescape(literal: str) -> str:
+    body = literal.strip()[1:-1]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+def read_catalog(path: Path, lang: str) -> tuple[LoadedCatalog | None, list[Problem]]:
+    """Parse and check one PO file; return the catalog and every problem found in it."""
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, [Problem(shown, None, "not valid UTF-8: save the PO file as UTF-8")]
+    except OSError as exc:
+        return None, [Problem(shown, None, f"cannot read: {exc.strerror}")]
+    problems = lex_po(text, shown)
+    if problems:
+        return None, problems
+    try:
+        babel_catalog: Catalog = read_po(text.splitlines(keepends=True), locale=None,
+                                         abort_invalid=True)
+    except PoFileError as exc:
+        return None, [Problem(shown, getattr(exc, "lineno", None), f"invalid PO file: {exc}")]
+    headers = {k: str(v) for k, v in babel_catalog.mime_headers}
+    if babel_catalog.fuzzy:
+        header_line = _header_line(text)
+        problems.append(Problem(shown, header_line, "the header is marked '#, fuzzy': gettext "
+                                "tools then ignore the whole catalog; fill in the header and "
+                                "delete the fuzzy flag"))
+    catalog = LoadedCatalog(path, lang, path.stem, headers)
+    for message in babel_catalog:
+        if not message.id:
+            continue
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        msgstr = message.string if isinstance(message.string, str) else (message.string or ("",))[0]
+        previous = message.previous_id[0] if message.previous_id else None
+        entry = Entry(message.context, msgid, msgstr or "", message.fuzzy,
+                      message.lineno or 0, previous)
+        catalog.entries[(entry.context, msgid)] = entry
+        if entry.context:
+            catalog.by_context[entry.context] = entry
+        if entry.msgstr and not entry.fuzzy:
+            for reason in check_translation(msgid, entry.msgstr):
+                label = f"{entry.context}: " if entry.context else f"{msgid[:40]!r}: "
+                problems.append(Problem(shown, entry.line, label + reason))
+    return catalog, problems
+
+
+def _header_line(text: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("#,") and "fuzzy" in line:
+            return number
+    return 1
+
+
+def check_translation(source: str, translation: str) -> list[str]:
+    """QA of one translation against its English source, as reasons a reviewer can act on."""
+    reasons: list[str] = []
+    base = check_markup(translation)
+    if base:
+        reasons.append(base)
+    want = Counter(m.group() for m in PLACEHOLDER_RE.finditer(source))
+    got = Counter(m.group() for m in PLACEHOLDER_RE.finditer(translation))
+    want += Counter(m.group() for m in _PYFORMAT_RE.finditer(source))
+    got += Counter(m.group() for m in _PYFORMAT_RE.finditer(translation))
+    if want != got:
+        missing = sorted((want - got).elements())
+        extra = sorted((got - want).elements())
+        parts = []
+        if missing:
+            parts.append("drops placeholder " + ", ".join(missing))
+        if extra:
+            parts.append("adds placeholder " + ", ".join(extra))
+        reasons.append("; ".join(parts) + ": keep every placeholder of the source exactly")
+    if sorted(markup_signature(source), key=repr) != sorted(markup_signature(translation), key=repr):
+        reasons.append("inline markup differs from the source (**strong**, *emphasis*, links): "
+                       "keep the same markup and link addresses")
+    src_numbers = Counter(_numbers(source))
+    tr_numbers = Counter(_numbers(translation))
+    if src_numbers != tr_numbers:
+        missing = sorted((src_numbers - tr_numbers).elements())
+        extra = sorted((tr_numbers - src_numbers).elements())
+        what = []
+        if missing:
+            what.append("missing " + ", ".join(missing))
+        if extra:
+            what.append("not in the source " + ", ".join(extra))
+        reasons.append("numbers differ from the source (" + "; ".join(what) + "): doses, counts "
+                       "and percentages must match exactly, written in digits")
+    src_urls = set(_URL_RE.findall(source))
+    for url in _URL_RE.findall(translation):
+        if url not in src_urls and not base:
+            reasons.append(f"address {url[:60]!r} is not in the source: translations may not add links")
+    return reasons
+
+
+def _numbers(text: str) -> list[str]:
+    # Arabic-Indic and other decimal digits count as the same numbers as ASCII digits.
+    ascii_text = "".join(str(unicodedata.digit(c)) if c.isdigit() and not c.isascii() else c
+                         for c in text)
+    ascii_text = ascii_text.replace("٫", ".").replace("٬", ",")
+    return [n.replace(",", ".") for n in _NUMBER_RE.findall(ascii_text)]
+
+
+def raise_if(problems: list[Problem]) -> None:
+    if problems:
+        raise TranslationError(problems)

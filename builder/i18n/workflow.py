@@ -1,0 +1,237 @@
+"""The translators' verbs: init, update, compile, status; and loading a language for a build."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog, Message
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from builder.errors import Problem, TranslationError, UsageError, display_path
+from builder.i18n.catalog import LoadedCatalog, lex_po, read_catalog
+from builder.i18n.extract import build_templates
+from builder.i18n.pofiles import KEPT_HEADERS, raw_headers, render_catalog, write_catalog
+from builder.output import atomic_write
+from builder.project import Project
+
+SOURCE_LANG = "en"
+
+
+def parse_locale(code: str) -> Locale:
+    """A language code as Babel knows it (`es`, `pt_BR`, `zh_Hans`), or a UsageError saying why not."""
+    cleaned = code.replace("-", "_")
+    try:
+        return Locale.parse(cleaned)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise UsageError(f"--lang: '{code}' is not a known language code; use a code like "
+                         "es, fr, de, ar, zh_Hans or pt_BR") from None
+
+
+def locale_dirs(project: Project) -> list[str]:
+    if not project.locales.is_dir():
+        return []
+    return sorted(p.name for p in project.locales.iterdir()
+                  if (p / "LC_MESSAGES").is_dir())
+
+
+def po_path(project: Project, lang: str, domain: str) -> Path:
+    return project.locales / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+def _read_template(path: Path) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+def _templates(project: Project) -> dict[str, Catalog]:
+    pots = sorted(project.locales.glob("*.pot"))
+    if not pots:
+        raise UsageError(f"{display_path(project.locales)}: no .pot templates; run "
+                         "'handout i18n extract' first")
+    return {p.stem: _read_template(p) for p in pots}
+
+
+def init(project: Project, code: str) -> list[Path]:
+    locale = parse_locale(code)
+    lang = str(locale)
+    if lang == SOURCE_LANG:
+        raise UsageError("English is the source language; it needs no catalog")
+    written = []
+    for domain, template in _templates(project).items():
+        path = po_path(project, lang, domain)
+        if path.exists():
+            continue  # never overwrite a translator's work; `update` merges
+        catalog = Catalog(locale=locale, domain=domain, project="handout",
+                          creation_date=template.creation_date,
+                          revision_date=template.creation_date, fuzzy=False)
+        catalog.language_team = f"{locale.english_name} <translations@handout.invalid>"
+        for message in template:
+            if message.id:
+                catalog.add(message.id, "", list(message.locations),
+                            auto_comments=message.auto_comments, context=message.context)
+        write_catalog(path, catalog, {"X-Review-Status": "draft", "X-Reviewed-By": "",
+                                      "X-Source-Language": SOURCE_LANG})
+        written.append(path)
+    return written
+
+
+def merge(old: Catalog, template: Catalog) -> Catalog:
+    """Bring `old` up to `template`, matching entries by msgctxt, never by string similarity.
+
+    A translation whose English source changed keeps its text but becomes fuzzy, with the old
+    English as `#| msgid` so the translator sees what changed. No fuzzy matching across entries.
+    """
+    new = Catalog(locale=old.locale, domain=old.domain, header_comment=old.header_comment,
+                  fuzzy=False)
+    new.mime_headers = list(old.mime_headers)
+    by_key = {(m.context, m.id): m for m in old if m.id}
+    by_context = {m.context: m for m in old if m.id and m.context}
+    used: set[object] = set()
+    for message in template:
+        if not message.id:
+            continue
+        flags: set[str] = set()
+        previous: object = ()
+        string: object = ""
+        user_comments: list[str] = []
+        same = by_key.get((message.context, message.id))
+        changed = by_context.get(message.context) if message.context else None
+        if same is not None:
+            string, user_comments = same.string, list(same.user_comments)
+            if same.fuzzy:
+                flags.add("fuzzy")
+                previous = same.previous_id
+            used.add((same.context, same.id))
+        elif changed is not None and changed.string:
+            string, user_comments = changed.string, list(changed.user_comments)
+            flags.add("fuzzy")
+            # The English the translation was made from: the oldest one still known.
+            previous = changed.previous_id or changed.id
+            used.add((changed.context, changed.id))
+        if "python-format" in message.flags:
+            flags.add("python-format")
+        new[message.id] = Message(message.id, string, list(message.locations), flags,
+                                  message.auto_comments, user_comments, previous,
+                                  context=message.context)
+    for key, message in by_key.items():
+        if key not in used and message.string:
+            new.obsolete[key] = message
+    return new
+
+
+def update(project: Project, langs: Iterable[str] | None = None) -> list[Path]:
+    templates = _templates(project)
+    written: list[Path] = []
+    problems: list[Problem] = []
+    for lang in langs or locale_dirs(project):
+        for domain, template in templates.items():
+            path = po_path(project, lang, domain)
+            if not path.exists():
+                init(project, lang)
+                written.append(path)
+                continue
+            text = path.read_text(encoding="utf-8")
+            found = lex_po(text, display_path(path))
+            if found:
+                problems.extend(found)
+                continue
+            old = read_po(text.splitlines(keepends=True))
+            headers = raw_headers(text)
+            new = merge(old, template)
+            new_bytes = render_catalog(new, {k: headers.get(k, "") for k in KEPT_HEADERS
+                                             if k in headers})
+            if new_bytes != text.encode("utf-8"):
+                atomic_write(path, new_bytes)
+                written.append(path)
+    if problems:
+        raise TranslationError(problems)
+    return written
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    translated: int = 0
+    fuzzy: int = 0
+    untranslated: int = 0
+    obsolete: int = 0
+    stale: list[str] = field(default_factory=list)  # contexts of fuzzy/changed entries
+
+    def add(self, other: Counts) -> None:
+        for name in ("total", "translated", "fuzzy", "untranslated", "obsolete"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.stale.extend(other.stale)
+
+    def as_dict(self) -> dict[str, object]:
+        percent = round(100 * self.translated / self.total, 1) if self.total else 100.0
+        return {"total": self.total, "translated": self.translated, "fuzzy": self.fuzzy,
+                "untranslated": self.untranslated, "obsolete": self.obsolete,
+                "percent_translated": percent}
+
+
+def status(project: Project, langs: Iterable[str] | None = None) -> dict[str, dict[str, object]]:
+    """Per language and domain, against the current content (not only against the PO file)."""
+    templates = build_templates(project)
+    report: dict[str, dict[str, object]] = {}
+    for lang in langs or locale_dirs(project):
+        per_domain: dict[str, object] = {}
+        total = Counts()
+        reviewed = True
+        for domain, template in sorted(templates.items()):
+            path = po_path(project, lang, domain)
+            counts = Counts()
+            catalog: Catalog | None = None
+            if path.exists():
+                text = path.read_text(encoding="utf-8")
+                if not lex_po(text, str(path)):
+                    catalog = read_po(text.splitlines(keepends=True))
+                    counts.obsolete = len(catalog.obsolete)
+                    reviewed &= raw_headers(text).get("X-Review-Status", "draft") == "reviewed"
+            by_context = {m.context: m for m in catalog if m.id and m.context} if catalog else {}
+            for message in template:
+                if not message.id:
+                    continue
+                counts.total += 1
+                have = catalog.get(message.id, message.context) if catalog else None
+                if have is not None and have.string and not have.fuzzy:
+                    counts.translated += 1
+                elif (have is not None and have.fuzzy and have.string) or (
+                        message.context in by_context and by_context[message.context].string):
+                    counts.fuzzy += 1
+                    counts.stale.append(message.context or message.id)
+                else:
+                    counts.untranslated += 1
+            per_domain[domain] = counts.as_dict()
+            total.add(counts)
+        report[lang] = {**total.as_dict(), "reviewed": reviewed, "domains": per_domain}
+    return report
+
+
+def compile_catalogs(project: Project, langs: Iterable[str] | None = None) -> list[Path]:
+    """Check every catalog, then write .mo files for gettext tools (the build reads the PO)."""
+    problems: list[Problem] = []
+    loaded: list[LoadedCatalog] = []
+    for lang in langs or locale_dirs(project):
+        for path in sorted((project.locales / lang / "LC_MESSAGES").glob("*.po")):
+            catalog, found = read_catalog(path, lang)
+            problems.extend(found)
+            if catalog is not None:
+                loaded.append(catalog)
+    if problems:
+        raise TranslationError(problems)  # nothing written: unlike pybabel, never a partial .mo
+    written = []
+    for catalog in loaded:
+        with catalog.path.open("rb") as handle:
+            babel_catalog = read_po(handle)
+        import io
+
+        buffer = io.BytesIO()
+        write_mo(buffer, babel_catalog, use_fuzzy=False)
+        target = catalog.path.with_suffix(".mo")
+        atomic_write(target, buffer.getvalue())
+        written.append(target)
+    return written

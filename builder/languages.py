@@ -1,0 +1,116 @@
+"""Per-language facts from Babel's locale data, and the fonts that must cover every character."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale
+from babel.core import get_global
+
+from builder.errors import ConfigError
+
+# The fonts each script is set in, first choice first, and the Debian package that has them.
+SCRIPT_FONTS: dict[str, tuple[str, ...]] = {
+    "Latn": ("Noto Sans",),
+    "Cyrl": ("Noto Sans",),
+    "Grek": ("Noto Sans",),
+    "Arab": ("Noto Naskh Arabic", "Noto Sans"),
+    "Hebr": ("Noto Sans Hebrew", "Noto Sans"),
+    "Deva": ("Noto Sans Devanagari", "Noto Sans"),
+    "Beng": ("Noto Sans Bengali", "Noto Sans"),
+    "Thai": ("Noto Sans Thai", "Noto Sans"),
+    "Hans": ("Noto Sans CJK SC", "Noto Sans"),
+    "Hant": ("Noto Sans CJK TC", "Noto Sans"),
+    "Jpan": ("Noto Sans CJK JP", "Noto Sans"),
+    "Kore": ("Noto Sans CJK KR", "Noto Sans"),
+}
+FONT_PACKAGES = {"CJK": "fonts-noto-cjk", "": "fonts-noto-core"}
+# Characters every document uses that are not words: the check mark box, bullets, arrows.
+ALWAYS_OK = set(" \n\t\u00a0\u200b\u200c\u200d\u200e\u200f\u2066\u2067\u2068\u2069")
+
+
+def font_package(family: str) -> str:
+    return FONT_PACKAGES["CJK"] if "CJK" in family else FONT_PACKAGES[""]
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # catalog folder name: es, zh_Hans, pt_BR
+    tag: str  # BCP 47 for lang attributes and PDF /Lang: zh-Hans
+    script: str
+    rtl: bool
+    native_name: str  # the language's name in itself
+    english_name: str
+    fonts: tuple[str, ...]
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.rtl else "ltr"
+
+    @property
+    def locale(self) -> Locale:
+        return Locale.parse(self.code)
+
+
+@lru_cache(maxsize=64)
+def language(code: str) -> Language:
+    locale = Locale.parse(code)
+    script = locale.script
+    if not script:
+        likely = get_global("likely_subtags").get(locale.language, "")
+        parts = likely.split("_")
+        script = next((p for p in parts[1:] if len(p) == 4), "Latn")
+    tag = "-".join(p for p in (locale.language, locale.script, locale.territory) if p)
+    native = (locale.get_display_name(locale) or code)
+    native = native[0].upper() + native[1:] if script in ("Latn", "Cyrl", "Grek") else native
+    return Language(code=code, tag=tag, script=script,
+                    rtl=locale.character_order == "right-to-left",
+                    native_name=native, english_name=locale.english_name or code,
+                    fonts=SCRIPT_FONTS.get(script, ("Noto Sans",)))
+
+
+@lru_cache(maxsize=64)
+def font_file(family: str, style: str = "Regular") -> tuple[Path, int] | None:
+    """The installed file (and index in a collection) of a font family, via fontconfig."""
+    try:
+        out = subprocess.run(["fc-list", "-f", "%{file}|%{index}|%{family}|%{style}\n",
+                              f"{family}:style={style}"], capture_output=True, text=True,
+                             check=False, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for line in sorted(out.splitlines()):
+        path, index, families, _styles = line.split("|", 3)
+        if family in families.split(","):
+            return Path(path), int(index or 0)
+    return None
+
+
+@lru_cache(maxsize=64)
+def _cmap(path: Path, index: int) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(path), fontNumber=index, lazy=True)
+    return frozenset(font.getBestCmap() or {})
+
+
+def check_coverage(lang: Language, text: str) -> None:
+    """Fail before rendering if an installed font of `lang` is missing or lacks a character."""
+    covered: set[int] = set()
+    for family in lang.fonts:
+        found = font_file(family)
+        if found is None:
+            raise ConfigError(f"{lang.code}: font '{family}' for {lang.english_name} is not "
+                              f"installed: install the Debian package {font_package(family)} "
+                              "(make demo does this)")
+        covered |= _cmap(*found)
+    missing = sorted({c for c in text if c not in ALWAYS_OK and ord(c) not in covered})
+    if missing:
+        shown = " ".join(f"'{c}' (U+{ord(c):04X})" for c in missing[:10])
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        raise ConfigError(f"{lang.code}: no installed {lang.english_name} font "
+                          f"({', '.join(lang.fonts)}) has {shown}{more}: the text would print "
+                          f"as boxes. Install a font that covers them (e.g. Debian's "
+                          f"{font_package(lang.fonts[0])}) or correct the text")

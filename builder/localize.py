@@ -1,0 +1,243 @@
+"""Content + catalogs -> a Doc in one language and level; stale or missing entries fall back, marked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from builder.clinic import Clinic
+from builder.content import Library, blocks_at
+from builder.document import Doc, Fallback, Provenance, RBlock, RTerm, RTopic
+from builder.errors import ConfigError, Problem, TranslationError
+from builder.i18n.catalog import LoadedCatalog, read_catalog
+from builder.i18n.messages import context, level_key
+from builder.languages import language
+from builder.model import Image, Level, Text
+from builder.project import Project
+
+SOURCE_LANG = "en"
+
+
+@dataclass
+class Catalogs:
+    """Every catalog of one language, merged: content contexts are unique across domains."""
+
+    lang: str
+    files: list[LoadedCatalog] = field(default_factory=list)
+    entries: dict[tuple[str | None, str], tuple[str, bool]] = field(default_factory=dict)
+    contexts: set[str] = field(default_factory=set)
+
+    @property
+    def reviewed(self) -> bool:
+        return bool(self.files) and all(c.reviewed for c in self.files)
+
+    def lookup(self, ctx: str | None, msgid: str) -> tuple[str | None, str]:
+        """(translation, "") when current, else (None, "untranslated" | "stale")."""
+        if self.lang == SOURCE_LANG:
+            return msgid, ""
+        found = self.entries.get((ctx, msgid))
+        if found is not None:
+            text, fuzzy = found
+            if fuzzy:
+                return None, "stale"
+            if text:
+                return text, ""
+        if ctx is not None and ctx in self.contexts:
+            return None, "stale"  # the English changed and the catalog was not updated yet
+        return None, "untranslated"
+
+
+def load_catalogs(project: Project, lang: str) -> Catalogs:
+    """Read and check every PO file of `lang`; one bad entry stops the language (TranslationError)."""
+    catalogs = Catalogs(lang)
+    if lang == SOURCE_LANG:
+        return catalogs
+    folder = project.locales / lang / "LC_MESSAGES"
+    problems: list[Problem] = []
+    for path in sorted(folder.glob("*.po")):
+        catalog, found = read_catalog(path, lang)
+        problems.extend(found)
+        if catalog is None:
+            continue
+        catalogs.files.append(catalog)
+        for (ctx, msgid), entry in catalog.entries.items():
+            catalogs.entries[(ctx, msgid)] = (entry.msgstr, entry.fuzzy)
+            if ctx:
+                catalogs.contexts.add(ctx)
+    if problems:
+        raise TranslationError(problems)
+    return catalogs
+
+
+class Localizer:
+    """Looks up one document's strings and records what had to fall back to English."""
+
+    def __init__(self, lib: Library, catalogs: Catalogs, level: Level):
+        self.lib = lib
+        self.catalogs = catalogs
+        self.level = level
+        self.fallbacks: list[Fallback] = []
+        self.ui_missing: set[str] = set()
+
+    def field(self, owner: str, value: object, name: str | None,
+              misses: list[tuple[str, str]]) -> str | list[str] | None:
+        english = Text.at(value, self.level)  # type: ignore[arg-type]
+        if english is None:
+            return None
+        key = level_key(value, self.level)
+        if isinstance(english, list):
+            out = []
+            for index, item in enumerate(english):
+                ctx = context(owner, key, name or "item", index)
+                out.append(self._one(ctx, item, misses))
+            return out
+        return self._one(context(owner, key, name), english, misses)
+
+    def _one(self, ctx: str, english: str, misses: list[tuple[str, str]]) -> str:
+        text, reason = self.catalogs.lookup(ctx, english)
+        if text is None:
+            misses.append((ctx, reason))
+            return english
+        return text
+
+    def record(self, where: str, misses: list[tuple[str, str]]) -> None:
+        for ctx, reason in misses:
+            self.fallbacks.append(Fallback(where, ctx, self.catalogs.lang, reason))
+
+    # -- UI strings (templates and builders) -----------------------------------------------
+    def gettext(self, msgid: str) -> str:
+        text, _ = self.catalogs.lookup(None, msgid)
+        if text is None:
+            self.ui_missing.add(msgid)
+            return msgid
+        return text
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        # Our UI strings with plurals are looked up by their singular form's entry.
+        return self.gettext(singular if n == 1 else plural)
+
+
+def _english_block(block: object, level: Level) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name in ("text", "items", "slide", "term", "caption", "alt"):
+        if name in type(block).model_fields:  # type: ignore[attr-defined]
+            out[name] = Text.at(getattr(block, name), level)
+    return out
+
+
+def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
+    lib, level = loc.lib, loc.level
+    topic = lib.topics[topic_id]
+    where = str(lib.where[("topic", topic_id)])
+    misses: list[tuple[str, str]] = []
+    title = loc.field(f"{topic_id}/@title", topic.title, None, misses)
+    summary = loc.field(f"{topic_id}/@summary", topic.summary, None, misses)
+    label = loc.field(f"{topic_id}/@link", topic.link.label, None, misses) if topic.link else None
+    loc.record(where, misses)
+    blocks = []
+    for block in blocks_at(topic, level):
+        owner = f"{topic_id}/{block.id}"
+        misses = []
+        values: dict[str, object] = {}
+        for name in ("text", "items", "slide", "term", "caption", "alt"):
+            if name not in type(block).model_fields or (name == "text" and block.type == "image"):
+                continue
+            field_name = None if name in ("text", "items") else name
+            values[name] = loc.field(owner, getattr(block, name), field_name, misses)
+        fallback = bool(misses)
+        block_where = str(lib.block_where(topic_id, block.id))
+        if fallback:  # one language per block: the whole block in English, marked
+            loc.record(block_where, misses)
+            values = _english_block(block, level)
+        rb = RBlock(id=block.id, type=block.type, topic=topic_id, where=block_where,
+                    text=values.get("alt") if block.type == "image" else values.get("text"),  # type: ignore[arg-type]
+                    items=list(values.get("items") or []),  # type: ignore[call-overload]
+                    slide=values.get("slide"), term=values.get("term"),  # type: ignore[arg-type]
+                    caption=values.get("caption"), fallback=fallback,  # type: ignore[arg-type]
+                    ordered=getattr(block, "ordered", False),
+                    write_in=getattr(block, "write_in", 0))
+        if isinstance(block, Image):
+            rb.src = lib.image_path(block)
+        blocks.append(rb)
+    terms = [localize_term(loc, term_id) for term_id in topic.terms]
+    return RTopic(id=topic_id, version=topic.version, title=str(title), summary=str(summary),
+                  review=topic.review, sources=list(topic.sources), blocks=blocks, terms=terms,
+                  link_url=topic.link.url if topic.link else None,
+                  link_label=str(label) if label else None)
+
+
+def localize_term(loc: Localizer, term_id: str) -> RTerm:
+    entry = loc.lib.glossary[term_id]
+    misses: list[tuple[str, str]] = []
+    owner = f"glossary/{term_id}"
+    term = loc.field(owner, entry.term, "term", misses)
+    text = loc.field(owner, entry.text, None, misses)
+    if misses:
+        loc.record(str(loc.lib.where[("term", term_id)]), misses)
+        term, text = Text.at(entry.term, loc.level), Text.at(entry.text, loc.level)
+    return RTerm(term_id, str(term), str(text), bool(misses))
+
+
+def document_date(lib: Library) -> dt.date:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else the content's newest date."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if raw is not None:
+        try:
+            return dt.datetime.fromtimestamp(int(raw.strip()), tz=dt.timezone.utc).date()
+        except (ValueError, OverflowError, OSError):
+            raise ConfigError(f"SOURCE_DATE_EPOCH: '{raw[:40]}' is not a whole number of "
+                              "seconds since 1970-01-01 (e.g. 1767225600); fix or unset it") from None
+    return max((t.review.last_reviewed or t.review.written) for t in lib.topics.values())
+
+
+def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Level,
+             clinic: Clinic, paper: str, large_print: bool = False) -> Doc:
+    loc = Localizer(lib, catalogs, level)
+    if kind == "bundle":
+        bundle = lib.bundles[doc_id]
+        misses: list[tuple[str, str]] = []
+        title = loc.field(f"bundle/{doc_id}/@title", bundle.title, None, misses)
+        summary = loc.field(f"bundle/{doc_id}/@summary", bundle.summary, None, misses)
+        loc.record(str(lib.where[("bundle", doc_id)]), misses)
+        topic_ids = list(bundle.topics)
+        audience = bundle.audience
+    else:
+        topic_ids, audience = [doc_id], "clinic"
+    topics = [localize_topic(loc, t) for t in topic_ids]
+    if kind == "topic":
+        title, summary = topics[0].title, topics[0].summary
+    glossary: dict[str, RTerm] = {}
+    for topic in topics:
+        for term in topic.terms:
+            glossary.setdefault(term.id, term)
+    lang = language(catalogs.lang)
+    doc = Doc(kind=kind, id=doc_id, lang=lang, level=level, title=str(title),
+              summary=str(summary), topics=topics,
+              glossary=sorted(glossary.values(), key=lambda t: t.term.casefold()),
+              fallbacks=loc.fallbacks,
+              provenance=Provenance(
+                  translated=catalogs.lang != SOURCE_LANG, reviewed=catalogs.reviewed,
+                  source_versions=[(t, lib.topics[t].version,
+                                    lib.topics[t].review.last_reviewed
+                                    or lib.topics[t].review.written) for t in topic_ids]),
+              clinic=clinic, paper=paper, large_print=large_print, date=document_date(lib),
+              gettext=loc.gettext, ngettext=loc.ngettext, audience=audience,
+              ui_missing=loc.ui_missing)
+    return doc
+
+
+def escaped(func: Callable[..., str]) -> Callable[..., Markup]:
+    """Wrap a gettext callable so Jinja never trusts a translator's markup (hazard: Templates)."""
+
+    def call(*args: object) -> Markup:
+        return escape(func(*args))
+
+    return call
+
+
+__all__ = ["Catalogs", "Localizer", "Path", "escaped", "load_catalogs", "localize"]

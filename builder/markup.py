@@ -1,0 +1,134 @@
+"""The small inline markup of content text: **strong**, *emphasis*, [links](https://…), {placeholders}.
+
+One parser (markdown-it-py, every block rule and raw HTML off) feeds every output format:
+HTML for the PDF, styled runs for the deck, plain text for readability and verification.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from html import escape
+
+from markdown_it import MarkdownIt
+
+PLACEHOLDERS = ("clinic_name", "clinic_phone", "clinic_web")
+PLACEHOLDER_RE = re.compile(r"\{([^{}\s]*)\}")
+HTML_RE = re.compile(r"<\s*/?\s*[A-Za-z!?][^>]*>?")
+LINK_SCHEMES = ("https://", "mailto:", "tel:")
+URL_RE = re.compile(r"\b(?:[a-z][a-z0-9+.-]*):(?://)?[^\s)\]]+", re.IGNORECASE)
+# C0 controls except tab and newline, DEL, C1 controls, and lone surrogates never reach an output.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    bold: bool = False
+    italic: bool = False
+    href: str | None = None
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("zero", {"html": False, "linkify": False, "typographer": False})
+    return md.enable(["emphasis", "link", "escape"])
+
+
+def check_markup(text: str) -> str | None:
+    """Why `text` may not be used as content or translation text, or None when it is fine."""
+    bad = CONTROL_RE.search(text)
+    if bad:
+        char = bad.group()
+        kind = "lone surrogate" if 0xD800 <= ord(char) <= 0xDFFF else "control character"
+        return f"{kind} U+{ord(char):04X} is not allowed in text: delete it"
+    if HTML_RE.search(text):
+        return (f"raw HTML {HTML_RE.search(text).group()[:40]!r} is not allowed: use **strong**, "  # type: ignore[union-attr]
+                "*emphasis* or [text](https://…)")
+    for match in URL_RE.finditer(text):
+        url = match.group()
+        if url.lower().startswith(("file:", "http:", "ftp:", "data:", "javascript:")):
+            return f"address {url[:60]!r} is not allowed: only https:// links may appear in text"
+    for match in PLACEHOLDER_RE.finditer(text):
+        if match.group(1) not in PLACEHOLDERS:
+            return (f"unknown placeholder {match.group()!r}; known: "
+                    + ", ".join("{" + p + "}" for p in PLACEHOLDERS))
+    for span in parse(text, {}):
+        if span.href and not span.href.startswith(LINK_SCHEMES):
+            return f"link {span.href[:60]!r} is not allowed: only https://, mailto: and tel: links"
+    return None
+
+
+@lru_cache(maxsize=8192)
+def _parse(text: str) -> tuple[Span, ...]:
+    tokens = _parser().parseInline(text)
+    spans: list[Span] = []
+    bold = italic = 0
+    href: str | None = None
+    for token in tokens[0].children or [] if tokens else []:
+        kind = token.type
+        if kind == "strong_open":
+            bold += 1
+        elif kind == "strong_close":
+            bold -= 1
+        elif kind == "em_open":
+            italic += 1
+        elif kind == "em_close":
+            italic -= 1
+        elif kind == "link_open":
+            href = str(token.attrGet("href") or "")
+        elif kind == "link_close":
+            href = None
+        elif kind in ("text", "softbreak", "hardbreak"):
+            content = token.content if kind == "text" else " "
+            spans.append(Span(content, bold > 0, italic > 0, href))
+    return tuple(_merge(spans))
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for span in spans:
+        if out and (out[-1].bold, out[-1].italic, out[-1].href) == (span.bold, span.italic, span.href):
+            out[-1] = Span(out[-1].text + span.text, span.bold, span.italic, span.href)
+        else:
+            out.append(span)
+    return out
+
+
+def parse(text: str, values: dict[str, str]) -> list[Span]:
+    """Spans of `text` with placeholders filled from `values` (unknown ones are kept visible)."""
+    spans = _parse(text)
+    if not values:
+        return list(spans)
+    return [Span(PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group()), s.text),
+                 s.bold, s.italic, s.href) for s in spans]
+
+
+def to_html(text: str, values: dict[str, str]) -> str:
+    out = []
+    for span in parse(text, values):
+        piece = escape(span.text, quote=False)
+        if span.italic:
+            piece = f"<em>{piece}</em>"
+        if span.bold:
+            piece = f"<strong>{piece}</strong>"
+        if span.href:
+            piece = f'<a href="{escape(span.href)}">{piece}</a>'
+        out.append(piece)
+    return "".join(out)
+
+
+def to_plain(text: str, values: dict[str, str] | None = None) -> str:
+    return "".join(span.text for span in parse(text, values or {}))
+
+
+def markup_signature(text: str) -> tuple[tuple[bool, bool, str | None], ...]:
+    """The shape of the markup (styles and link targets, in order), to compare a translation."""
+    return tuple((s.bold, s.italic, s.href) for s in _parse(text) if s.text.strip()
+                 and (s.bold or s.italic or s.href))
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFC", text)

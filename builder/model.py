@@ -1,0 +1,264 @@
+"""The content schema: topics, blocks, glossary, bundles. Unknown keys are errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from builder.markup import check_markup
+from builder.yamlio import register_union_tags
+
+Level = Literal["easy", "standard", "detailed"]
+LEVELS: tuple[Level, ...] = ("easy", "standard", "detailed")
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _clean(value: str) -> str:
+    problem = check_markup(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+class Text:
+    """Helpers for per-level fields: a plain string (same at every level) or {level: string}."""
+
+    @staticmethod
+    def at(value: str | dict[Level, str] | None, level: Level) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        return value.get(level)
+
+    @staticmethod
+    def levels(value: object) -> set[Level]:
+        if value is None:
+            return set()
+        if isinstance(value, dict):
+            return set(value)
+        return set(LEVELS)
+
+
+PerLevel = Union[str, dict[Level, str]]
+PerLevelList = Union[list[str], dict[Level, list[str]]]
+
+
+def _check_per_level(value: object) -> object:
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError("text is empty")
+        _clean(value)
+    elif isinstance(value, dict):
+        if not value:
+            raise ValueError("give the text for at least one level (easy, standard, detailed)")
+        for item in value.values():
+            _check_per_level(item)
+    elif isinstance(value, list):
+        if not value:
+            raise ValueError("list is empty")
+        for item in value:
+            _check_per_level(item)
+    return value
+
+
+class BlockBase(Strict):
+    id: Annotated[str, Field(pattern=ID_PATTERN)]
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _texts(cls, value: object, info: object) -> object:
+        name = getattr(info, "field_name", "")
+        if name in {"text", "slide", "items", "alt", "caption", "term"} and value is not None:
+            _check_per_level(value)
+        return value
+
+    def levels(self) -> set[Level]:
+        """The reading levels this block exists at."""
+        main = getattr(self, "items", None) if self.type in ITEM_BLOCKS else getattr(self, "text")
+        return Text.levels(main)
+
+    @model_validator(mode="after")
+    def _slide_levels(self) -> BlockBase:
+        slide = getattr(self, "slide", None)
+        if isinstance(slide, dict):
+            extra = set(slide) - self.levels()
+            if extra:
+                raise ValueError(f"slide text given for {sorted(extra)} where the block has no text")
+        return self
+
+
+class Heading(BlockBase):
+    type: Literal["heading"]
+    text: PerLevel
+
+
+class Paragraph(BlockBase):
+    type: Literal["paragraph"]
+    text: PerLevel
+    slide: PerLevel | None = None
+
+
+class ListBlock(BlockBase):
+    type: Literal["list"]
+    text: PerLevel | None = None  # optional lead-in sentence
+    items: PerLevelList
+    ordered: bool = False
+
+
+class KeyPoint(BlockBase):
+    type: Literal["keypoint"]
+    text: PerLevel
+    slide: PerLevel | None = None
+
+
+class Checklist(BlockBase):
+    type: Literal["checklist"]
+    text: PerLevel | None = None  # heading of the checklist
+    items: PerLevelList
+    write_in: Annotated[int, Field(ge=0, le=12)] = 3
+
+
+class Term(BlockBase):
+    type: Literal["term"]
+    term: PerLevel
+    text: PerLevel
+
+
+class Image(BlockBase):
+    type: Literal["image"]
+    src: str
+    alt: PerLevel
+    caption: PerLevel | None = None
+
+    @property
+    def text(self) -> PerLevel:
+        return self.alt
+
+
+class SlideOnly(BlockBase):
+    type: Literal["slide"]
+    text: PerLevel  # slide title
+    items: PerLevelList
+
+
+class NotesOnly(BlockBase):
+    type: Literal["notes"]
+    text: PerLevel
+
+
+class Discussion(BlockBase):
+    type: Literal["discussion"]
+    text: PerLevel | None = None
+    items: PerLevelList
+
+
+ITEM_BLOCKS = {"list", "checklist", "slide", "discussion"}
+Block = Annotated[
+    Union[Heading, Paragraph, ListBlock, KeyPoint, Checklist, Term, Image, SlideOnly,
+          NotesOnly, Discussion],
+    Field(discriminator="type"),
+]
+BLOCK_TYPES = ("heading", "paragraph", "list", "keypoint", "checklist", "term", "image", "slide",
+               "notes", "discussion")
+register_union_tags(set(BLOCK_TYPES))
+
+
+class Source(Strict):
+    title: str
+    publisher: str | None = None
+    date: str | None = None
+    url: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
+    note: str | None = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_text(cls, value: object) -> object:
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+
+class Review(Strict):
+    status: Literal["draft", "reviewed"]
+    written: dt.date
+    last_reviewed: dt.date | None = None
+    reviewer_role: str
+    next_review: dt.date
+
+    @model_validator(mode="after")
+    def _dates(self) -> Review:
+        if self.status == "reviewed" and self.last_reviewed is None:
+            raise ValueError("a reviewed topic needs 'last_reviewed'")
+        start = self.last_reviewed or self.written
+        if self.next_review <= start:
+            raise ValueError("'next_review' must come after the last review (or the written date)")
+        return self
+
+
+class Link(Strict):
+    url: Annotated[str, Field(pattern=r"^https://\S+$")]
+    label: PerLevel
+
+
+class Topic(Strict):
+    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    version: Annotated[str, Field(pattern=r"^\d+(\.\d+){0,2}$")]
+    title: PerLevel
+    summary: PerLevel
+    review: Review
+    sources: Annotated[list[Source], Field(min_length=1)]
+    terms: list[str] = []
+    link: Link | None = None  # printed as a QR code with the address beside it
+    blocks: Annotated[list[Block], Field(min_length=1)]
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, (int, float)) else value
+
+    @field_validator("title", "summary")
+    @classmethod
+    def _texts(cls, value: object) -> object:
+        return _check_per_level(value)
+
+
+class GlossaryEntry(Strict):
+    """One entry of content/glossary.yaml; a topic lists the ids it uses under `terms`."""
+
+    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    term: PerLevel
+    text: PerLevel
+
+    @field_validator("term", "text")
+    @classmethod
+    def _texts(cls, value: object) -> object:
+        return _check_per_level(value)
+
+
+class GlossaryFile(Strict):
+    terms: list[GlossaryEntry]
+
+
+class Bundle(Strict):
+    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    title: PerLevel
+    summary: PerLevel
+    topics: Annotated[list[str], Field(min_length=1)]
+    audience: Literal["clinic", "support-group"] = "clinic"
+
+    @field_validator("title", "summary")
+    @classmethod
+    def _texts(cls, value: object) -> object:
+        return _check_per_level(value)
+
+
+class BundlesFile(Strict):
+    bundles: list[Bundle]
+
+
+def slug_ok(value: str) -> bool:
+    return re.match(ID_PATTERN, value) is not None

@@ -1,0 +1,48 @@
+"""Where a project's folders are: content/, locales/, templates/, output/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def locales(self) -> Path:
+        return self.root / "locales"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def output(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / ".cache"
+
+    @classmethod
+    def at(cls, root: Path | None = None) -> Project:
+        """The project in `root`, or in the working directory or one of its parents."""
+        if root is not None:
+            root = root.resolve()
+            if not (root / "content").is_dir():
+                raise UsageError(f"{root}: not a handout project (no content/ folder)")
+            return cls(root)
+        here = Path.cwd().resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / "content").is_dir() and (candidate / "templates").is_dir():
+                return cls(candidate)
+        raise UsageError(f"{here}: not inside a handout project (no content/ and templates/ "
+                         "folders here or above); run from the project or pass --project DIR")

@@ -1,0 +1,82 @@
+"""Reading-level measurement: Flesch-Kincaid grade for English, labelled measures elsewhere."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from builder.model import Level
+
+TARGETS: dict[Level, float] = {"easy": 6.0, "standard": 8.0, "detailed": 12.0}
+
+
+@dataclass(frozen=True)
+class Score:
+    value: float
+    measure: str  # what the number is, shown in the table header
+    target: float | None  # None: no target for this language (reported, not judged)
+
+    @property
+    def ok(self) -> bool:
+        return self.target is None or self.value <= self.target
+
+
+def _sentences(texts: list[str]) -> str:
+    # Each block is its own sentence, even a list item without a full stop.
+    out = []
+    for text in texts:
+        text = text.strip()
+        if text and text[-1] not in ".!?。！？؟:":
+            text += "."
+        out.append(text)
+    return " ".join(out)
+
+
+def score(texts: list[str], lang: str, level: Level) -> Score:
+    import textstat  # slow to import (loads dictionaries); only `check` needs it
+
+    body = _sentences(texts)
+    base = lang.split("_")[0]
+    if base == "en":
+        textstat.set_lang("en")
+        return Score(round(textstat.flesch_kincaid_grade(body), 1), "FK grade", TARGETS[level])
+    if base == "es":
+        textstat.set_lang("es")
+        return Score(round(textstat.fernandez_huerta(body), 1), "Fernández-Huerta ease", None)
+    if base == "de":
+        textstat.set_lang("de")
+        return Score(round(textstat.wiener_sachtextformel(body, 1), 1), "Wiener Sachtextformel", None)
+    if base in ("fr", "it", "nl"):
+        textstat.set_lang(base)
+        return Score(round(textstat.flesch_reading_ease(body), 1), f"Flesch ease ({base})", None)
+    if base in ("zh", "ja"):
+        parts = [p for p in re.split(r"[。！？!?\n]+", body) if p.strip()]
+        chars = sum(len(re.sub(r"\s", "", p)) for p in parts)
+        return Score(round(chars / max(len(parts), 1), 1), "proxy: chars/sentence", None)
+    parts = [p for p in re.split(r"[.!?؟。\n]+", body) if p.strip()]
+    words = sum(len(p.split()) for p in parts)
+    return Score(round(words / max(len(parts), 1), 1), "proxy: words/sentence", None)
+
+
+PROSE_FIELDS = ("text", "items", "caption")
+SKIP_TYPES = {"heading", "slide", "image"}  # headings and slide bullets are not sentences
+
+
+def topic_prose(topic: object, level: Level, tr: object = None) -> list[str]:
+    """The sentences a reader of `topic` at `level` reads: summary and every prose block."""
+    from builder.markup import to_plain
+    from builder.model import Text
+
+    translate = tr if callable(tr) else (lambda key, text: text)
+    texts = [translate(("summary",), Text.at(topic.summary, level))]  # type: ignore[attr-defined]
+    for block in topic.blocks:  # type: ignore[attr-defined]
+        if level not in block.levels() or block.type in SKIP_TYPES:
+            continue
+        for name in PROSE_FIELDS:
+            value = Text.at(getattr(block, name, None), level)
+            if value is None:
+                continue
+            values = value if isinstance(value, list) else [value]
+            for index, item in enumerate(values):
+                texts.append(translate((block.id, name, index), item))
+    return [to_plain(t) for t in texts if t]
