@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,7 @@ class Library:
     bundles: dict[str, Bundle] = field(default_factory=dict)
     where: dict[tuple[str, ...], Where] = field(default_factory=dict)
     file_digest: dict[str, str] = field(default_factory=dict)  # topic id -> sha256 of its file
+    invalid: set[str] = field(default_factory=set)  # topic files that failed validation
 
     def topic_levels(self, topic_id: str) -> set[Level]:
         topic = self.topics[topic_id]
@@ -57,8 +59,42 @@ class Library:
         return (self.root / image.src).resolve()
 
 
-def load_library(root: Path) -> Library:
-    """Read `root` (the content folder); raise ContentError listing every problem found."""
+def load_library(root: Path, cache: Path | None = None) -> Library:
+    """Read `root` (the content folder); raise ContentError listing every problem found.
+
+    Parsing YAML with line numbers is slow (pure Python); a valid library is cached by the
+    digest of its files, so an unchanged content base loads in milliseconds.
+    """
+    if cache is None or not root.is_dir():
+        return _load_library(root)
+    digest = hashlib.sha256()
+    for path in sorted(root.glob("*.y*ml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted((root / "images").glob("*")) if (root / "images").is_dir() else []:
+        digest.update(path.name.encode())
+    digest.update(str(root.resolve()).encode() + str(Path.cwd()).encode())
+    target = cache / f"library-{digest.hexdigest()[:32]}.pickle"
+    try:
+        with target.open("rb") as handle:
+            cached = pickle.load(handle)
+        if isinstance(cached, Library):
+            return cached
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    lib = _load_library(root)
+    try:
+        from builder.output import atomic_write
+
+        atomic_write(target, pickle.dumps(lib, protocol=pickle.HIGHEST_PROTOCOL))
+        for old in cache.glob("library-*.pickle"):
+            if old != target:
+                old.unlink(missing_ok=True)
+    except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
+        pass
+    return lib
+
+
+def _load_library(root: Path) -> Library:
     problems: list[Problem] = []
     lib = Library(root=root.resolve())
     if not root.is_dir():
@@ -86,6 +122,7 @@ def _load_topic(path: Path, lib: Library, problems: list[Problem]) -> None:
     shown = display_path(path)
     topic = validate(Topic, data, path, problems)
     if not isinstance(topic, Topic):
+        lib.invalid.add(path.stem)  # already reported; do not report it again as "unknown"
         return
     if topic.id in lib.topics:
         problems.append(Problem(shown, line_of(data, ["id"]),
@@ -170,7 +207,7 @@ def _cross_check(lib: Library, problems: list[Problem]) -> None:
             w = lib.where[("bundle", bundle.id)]
             problems.append(Problem(w.path, w.line, f"bundle id '{bundle.id}' is also a topic id"))
         for pos, topic_id in enumerate(bundle.topics):
-            if topic_id not in lib.topics:
+            if topic_id not in lib.topics and topic_id not in lib.invalid:
                 w = lib.where[("bundle-topic", bundle.id, str(pos))]
                 known = ", ".join(sorted(lib.topics)) or "none"
                 problems.append(Problem(w.path, w.line, f"bundle '{bundle.id}' names unknown "

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder.clinic import Clinic
+from builder.errors import Problem
 from builder.languages import Language
 from builder.model import Level, Review, Source
 
@@ -16,14 +17,23 @@ from builder.model import Level, Review, Source
 class Fallback:
     """A block printed in English because its translation is missing or stale."""
 
-    where: str
+    path: str
+    line: int | None
     context: str
     lang: str
     reason: str  # "untranslated" or "stale" (English changed since it was translated)
 
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
     def __str__(self) -> str:
         return (f"{self.where}: {self.context}: translation {self.reason} in {self.lang}; "
                 "printed in English and marked")
+
+    def problem(self) -> Problem:
+        return Problem(self.path, self.line, f"{self.context}: translation {self.reason} in "
+                       f"{self.lang} (--strict refuses to print English in its place)")
 
 
 @dataclass

@@ -25,6 +25,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if not self.path:
+            return self.message
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"
 
@@ -36,7 +38,7 @@ class BuilderError(Exception):
 
     def __init__(self, problems: Iterable[Problem] | str):
         if isinstance(problems, str):
-            problems = [Problem("handout", None, problems)]
+            problems = [Problem("", None, line) for line in problems.splitlines() or [problems]]
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 

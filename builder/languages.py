@@ -92,8 +92,8 @@ def font_file(family: str, style: str = "Regular") -> tuple[Path, int] | None:
 def _cmap(path: Path, index: int) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(path), fontNumber=index, lazy=True)
-    return frozenset(font.getBestCmap() or {})
+    with TTFont(str(path), fontNumber=index, lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
 
 
 def check_coverage(lang: Language, text: str) -> None:

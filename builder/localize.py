@@ -11,7 +11,7 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from builder.clinic import Clinic
-from builder.content import Library, blocks_at
+from builder.content import Library, Where, blocks_at
 from builder.document import Doc, Fallback, Provenance, RBlock, RTerm, RTopic
 from builder.errors import ConfigError, Problem, TranslationError
 from builder.i18n.catalog import LoadedCatalog, read_catalog
@@ -105,9 +105,9 @@ class Localizer:
             return english
         return text
 
-    def record(self, where: str, misses: list[tuple[str, str]]) -> None:
+    def record(self, where: Where, misses: list[tuple[str, str]]) -> None:
         for ctx, reason in misses:
-            self.fallbacks.append(Fallback(where, ctx, self.catalogs.lang, reason))
+            self.fallbacks.append(Fallback(where.path, where.line, ctx, self.catalogs.lang, reason))
 
     # -- UI strings (templates and builders) -----------------------------------------------
     def gettext(self, msgid: str) -> str:
@@ -133,7 +133,7 @@ def _english_block(block: object, level: Level) -> dict[str, object]:
 def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
     lib, level = loc.lib, loc.level
     topic = lib.topics[topic_id]
-    where = str(lib.where[("topic", topic_id)])
+    where = lib.where[("topic", topic_id)]
     misses: list[tuple[str, str]] = []
     title = loc.field(f"{topic_id}/@title", topic.title, None, misses)
     summary = loc.field(f"{topic_id}/@summary", topic.summary, None, misses)
@@ -150,11 +150,11 @@ def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
             field_name = None if name in ("text", "items") else name
             values[name] = loc.field(owner, getattr(block, name), field_name, misses)
         fallback = bool(misses)
-        block_where = str(lib.block_where(topic_id, block.id))
+        block_where = lib.block_where(topic_id, block.id)
         if fallback:  # one language per block: the whole block in English, marked
             loc.record(block_where, misses)
             values = _english_block(block, level)
-        rb = RBlock(id=block.id, type=block.type, topic=topic_id, where=block_where,
+        rb = RBlock(id=block.id, type=block.type, topic=topic_id, where=str(block_where),
                     text=values.get("alt") if block.type == "image" else values.get("text"),  # type: ignore[arg-type]
                     items=list(values.get("items") or []),  # type: ignore[call-overload]
                     slide=values.get("slide"), term=values.get("term"),  # type: ignore[arg-type]
@@ -178,7 +178,7 @@ def localize_term(loc: Localizer, term_id: str) -> RTerm:
     term = loc.field(owner, entry.term, "term", misses)
     text = loc.field(owner, entry.text, None, misses)
     if misses:
-        loc.record(str(loc.lib.where[("term", term_id)]), misses)
+        loc.record(loc.lib.where[("term", term_id)], misses)
         term, text = Text.at(entry.term, loc.level), Text.at(entry.text, loc.level)
     return RTerm(term_id, str(term), str(text), bool(misses))
 
@@ -203,7 +203,7 @@ def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Le
         misses: list[tuple[str, str]] = []
         title = loc.field(f"bundle/{doc_id}/@title", bundle.title, None, misses)
         summary = loc.field(f"bundle/{doc_id}/@summary", bundle.summary, None, misses)
-        loc.record(str(lib.where[("bundle", doc_id)]), misses)
+        loc.record(lib.where[("bundle", doc_id)], misses)
         topic_ids = list(bundle.topics)
         audience = bundle.audience
     else:

@@ -104,6 +104,8 @@ def validate(model: type[BaseModel], data: Any, path: Path, problems: list[Probl
         root = data if root is None else root
         for loc, err in _useful_errors(exc.errors(include_url=False)):
             loc = [*loc_prefix, *loc]
+            if err["type"] == "union_tag_invalid":
+                loc.append("type")  # point at the misspelt type, not the start of the block
             problems.append(Problem(display_path(path), line_of(root, loc), _explain(err, loc)))
         return None
 
@@ -158,6 +160,7 @@ def _explain(err: dict[str, Any], loc: Sequence[int | str]) -> str:
         return f"missing required field '{where}'"
     if kind == "union_tag_invalid":
         ctx = err.get("ctx", {})
+        where = _where(loc[:-1])
         return (f"{where}: unknown block type {ctx.get('tag')!r}; "
                 f"expected one of {ctx.get('expected_tags')}")
     if kind == "union_tag_not_found":

@@ -1,0 +1,53 @@
+# Two commands do everything on a fresh Debian machine with Python >= 3.11:
+#   make demo   - system packages, .venv, the package, then the default leaflets and decks
+#   make test   - the same set-up, then the test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
+	fonts-noto-core fonts-noto-cjk poppler-utils gettext libreoffice-impress
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: demo test bench proof check matrix sysdeps venv lint clean
+
+sysdeps:
+	@PYTHON=$(PYTHON) scripts/ensure-system-packages.sh $(SYSTEM_PACKAGES)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "handout needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+venv: sysdeps $(STAMP)
+
+demo: venv
+	$(BIN)/handout check
+	$(BIN)/handout build --all --level standard --format pdf --format pptx --jobs $(JOBS)
+	@echo "Leaflets and decks are in output/<lang>/<level>/; see output/manifest.json"
+
+matrix: venv
+	$(BIN)/handout build --all --jobs $(JOBS)
+
+test: venv
+	CI=1 $(BIN)/python -m pytest -n $(JOBS) -q
+
+check: venv
+	$(BIN)/handout check
+
+bench: venv
+	$(BIN)/python -m builder.bench
+
+proof: venv
+	$(BIN)/handout proof --topic relapsed-refractory --lang en --lang ar --lang zh_Hans --level easy --out proof
+
+lint: venv
+	$(BIN)/python -m pip install --quiet ruff mypy
+	$(BIN)/ruff check builder tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf output/*/ output/manifest.json proof .cache

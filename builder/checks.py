@@ -1,0 +1,167 @@
+"""`handout check`: content, catalogs, stale translations and reading levels, all in one run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from builder.content import Library, blocks_at, load_library
+from builder.document import Fallback
+from builder.errors import Problem, TranslationError
+from builder.i18n.messages import SLIDE_BUDGET
+from builder.localize import SOURCE_LANG, Catalogs, Localizer, load_catalogs, localize_topic
+from builder.model import LEVELS, Level, Text
+from builder.project import Project
+from builder.readability import Score, score, topic_prose
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)  # errors: content or catalogs
+    warnings: list[str] = field(default_factory=list)
+    fallbacks: list[Fallback] = field(default_factory=list)
+    scores: dict[tuple[str, str, str], Score] = field(default_factory=dict)  # topic, level, lang
+    strict: bool = False
+    content_failed: bool = False
+
+    @property
+    def misses(self) -> list[tuple[str, str, str, Score]]:
+        return [(t, lv, lang, s) for (t, lv, lang), s in self.scores.items() if not s.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.misses and not (self.strict and self.fallbacks)
+
+    def text(self) -> str:
+        out = [f"error: {p}" for p in self.problems]
+        out += [f"warning: {w}" for w in self.warnings]
+        out += [f"{'error' if self.strict else 'warning'}: {f}" for f in self.fallbacks]
+        out.append("")
+        out.append(self.table())
+        if self.misses:
+            out.append("")
+            out += [f"error: {t} ({lv}, {lang}): {s.measure} {s.value} is above the target "
+                    f"{s.target:g}: shorter sentences and simpler words" for t, lv, lang, s in self.misses]
+        total = len(self.problems) + len(self.misses) + (len(self.fallbacks) if self.strict else 0)
+        out.append("")
+        out.append("check passed" if self.ok else f"check failed: {total} problem(s)")
+        return "\n".join(out)
+
+    def table(self) -> str:
+        langs = sorted({k[2] for k in self.scores}, key=lambda x: (x != SOURCE_LANG, x))
+        topics = sorted({k[0] for k in self.scores})
+        header = f"{'topic':<30} {'level':<9}" + "".join(f"{lang:>10}" for lang in langs)
+        lines = ["Readability (en: Flesch-Kincaid grade, target easy<=6, standard<=8, "
+                 "detailed<=12; other languages: labelled measure, no target)", header]
+        for lang in langs:
+            sample = next((s for k, s in self.scores.items() if k[2] == lang), None)
+            if sample:
+                lines.append(f"  {lang}: {sample.measure}")
+        for topic in topics:
+            for level in LEVELS:
+                row = f"{topic:<30} {level:<9}"
+                for lang in langs:
+                    s = self.scores.get((topic, level, lang))
+                    cell = "" if s is None else f"{s.value:g}{'' if s.ok else '!'}"
+                    row += f"{cell:>10}"
+                lines.append(row)
+        return "\n".join(lines)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "problems": [str(p) for p in self.problems],
+            "fallbacks": [str(f) for f in self.fallbacks],
+            "readability": [{"topic": t, "level": lv, "lang": lang, "value": s.value,
+                             "measure": s.measure, "target": s.target, "ok": s.ok}
+                            for (t, lv, lang), s in sorted(self.scores.items())],
+        }
+
+
+def slide_problems(lib: Library) -> list[str]:
+    """Sections that would give an empty slide, and bullets over the length budget."""
+    out = []
+    for topic in lib.topics.values():
+        for level in LEVELS:
+            section: str | None = None
+            bullets = 0
+            for block in [*blocks_at(topic, level), None]:
+                if block is None or block.type == "heading":
+                    if section is not None and bullets == 0:
+                        where = lib.block_where(topic.id, section)
+                        out.append(f"{where}: section '{section}' has no slide text at level "
+                                   f"'{level}': give a block `slide:` text or a list")
+                    section = block.id if block is not None else None
+                    bullets = 0
+                    continue
+                slide = Text.at(getattr(block, "slide", None), level)
+                if slide or block.type in ("list", "checklist", "discussion", "slide", "term",
+                                           "image"):
+                    bullets += 1
+                if slide and len(slide) > SLIDE_BUDGET:
+                    where = lib.block_where(topic.id, block.id)
+                    out.append(f"{where}: slide text at '{level}' has {len(slide)} characters "
+                               f"(budget {SLIDE_BUDGET})")
+    return out
+
+
+def run_check(project: Project, langs: list[str], strict: bool) -> Report:
+    from builder.i18n.workflow import locale_dirs
+
+    report = Report(strict=strict)
+    lib = load_library(project.content)  # content errors raise: nothing else is meaningful
+    report.warnings += slide_problems(lib)
+    codes = langs or [SOURCE_LANG, *[c for c in locale_dirs(project) if c != SOURCE_LANG]]
+    for lang in codes:
+        try:
+            catalogs = load_catalogs(project, lang)
+        except TranslationError as exc:
+            report.problems += exc.problems
+            continue
+        _check_language(lib, catalogs, report)
+    return report
+
+
+def _check_language(lib: Library, catalogs: Catalogs, report: Report) -> None:
+    lang = catalogs.lang
+    seen: set[Fallback] = set()
+    for level in LEVELS:
+        loc = Localizer(lib, catalogs, level)  # type: ignore[arg-type]
+        for topic_id, topic in sorted(lib.topics.items()):
+            localize_topic(loc, topic_id)
+
+            def translate(key: tuple[Any, ...], text: str, _level: Level = level,
+                          _topic: str = topic_id) -> str:
+                return _translated(loc, _topic, key, text, _level)
+
+            report.scores[(topic_id, level, lang)] = score(
+                topic_prose(topic, level, translate), lang, level)  # type: ignore[arg-type]
+        for fallback in loc.fallbacks:
+            if fallback not in seen:
+                seen.add(fallback)
+                report.fallbacks.append(fallback)
+
+
+def _translated(loc: Localizer, topic_id: str, key: tuple[Any, ...], text: str,
+                level: Level) -> str:
+    """The current translation of one prose string, for measuring; English when there is none."""
+    if loc.catalogs.lang == SOURCE_LANG:
+        return text
+    from builder.i18n.messages import context
+
+    if key == ("summary",):
+        owner, field_name, index = f"{topic_id}/@summary", None, None
+    else:
+        block_id, name, index = key
+        owner = f"{topic_id}/{block_id}"
+        field_name = None if name in ("text", "items") else name
+        if name == "items":
+            field_name = "item"
+        else:
+            index = None
+    topic = loc.lib.topics[topic_id]
+    value = topic.summary if key == ("summary",) else getattr(
+        next(b for b in topic.blocks if b.id == key[0]), key[1])
+    level_key = level if isinstance(value, dict) else "all"
+    found, _ = loc.catalogs.lookup(context(owner, level_key, field_name, index), text)
+    return found or text

@@ -1,0 +1,231 @@
+"""The `handout` command: thin; each subcommand calls one library function."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from builder import __version__
+from builder.errors import EXIT_BUILD_FAILED, EXIT_CONTENT, EXIT_OK, EXIT_USAGE, BuilderError
+from builder.project import Project
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _project(path: Path | None) -> Project:
+    return Project.at(path)
+
+
+project_option = click.option("--project", type=click.Path(path_type=Path, file_okay=False),
+                              default=None, help="Project folder (default: this folder or a parent).")
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="handout")
+def cli() -> None:
+    """Build RRMM patient leaflets (PDF) and support-group decks (PPTX) in many languages.
+
+    \b
+    Exit codes: 0 ok, 1 build failed, 2 usage error, 3 content error,
+    4 translation error, 5 clinic profile/template/environment error, 6 output not writable.
+    """
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--topic", "topics", multiple=True, metavar="ID", help="A topic to build (repeatable).")
+@click.option("--bundle", "bundles", multiple=True, metavar="ID", help="A bundle to build (repeatable).")
+@click.option("--all", "all_", is_flag=True, help="Every topic and bundle.")
+@click.option("--lang", "langs", multiple=True, metavar="CODE",
+              help="Language (repeatable; default: all with a catalog, and en).")
+@click.option("--level", "levels", multiple=True, type=click.Choice(["easy", "standard", "detailed"]),
+              help="Reading level (repeatable; default: all three).")
+@click.option("--format", "formats", multiple=True, metavar="FMT",
+              help="pdf, pptx or html (repeatable; default: all).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Output folder (default: output/).")
+@click.option("--clinic", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Clinic profile YAML (default: templates/clinic/demo.yaml).")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default=None,
+              help="Paper size (default: the clinic profile's).")
+@click.option("--large-print", is_flag=True, help="Body text at 16 pt or more.")
+@click.option("--strict", is_flag=True,
+              help="Fail instead of printing English where a translation is missing or stale.")
+@click.option("--verify/--no-verify", default=None,
+              help="Read each output back and fail if any block's text is missing "
+                   "(default: on when CI is set).")
+@click.option("--force", is_flag=True, help="Rebuild even outputs whose inputs did not change.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: number of cores).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+@project_option
+def build(topics: tuple[str, ...], bundles: tuple[str, ...], all_: bool, langs: tuple[str, ...],
+          levels: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
+          clinic: Path | None, paper: str | None, large_print: bool, strict: bool,
+          verify: bool | None, force: bool, jobs: int | None, quiet: bool,
+          project: Path | None) -> None:
+    """Build leaflets and decks into output/<lang>/<level>/<id>.<ext>, with manifest.json."""
+    import os
+
+    from builder.build import Options
+    from builder.build import build as run
+
+    options = Options(project=_project(project), topics=list(topics), bundles=list(bundles),
+                      all=all_, langs=list(langs), levels=list(levels), formats=list(formats),
+                      out=out, clinic=clinic, paper=paper, large_print=large_print,
+                      strict=strict, verify=bool(os.environ.get("CI")) if verify is None else verify,
+                      force=force, jobs=jobs or os.cpu_count() or 1,
+                      progress=not quiet and sys.stderr.isatty())
+    summary = run(options)
+    for fallback in summary.fallbacks:
+        click.echo(f"warning: {fallback}", err=True)
+    if not quiet:
+        click.echo(f"built {len(summary.built)}, skipped {len(summary.skipped)} (unchanged), "
+                   f"failed {len(summary.failed)}, in {summary.seconds:.1f} s "
+                   f"-> {options.out_dir}", err=True)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--lang", "langs", multiple=True, metavar="CODE", help="Only these languages.")
+@click.option("--strict", is_flag=True, help="Missing or stale translations are errors.")
+@click.option("--json", "as_json", is_flag=True, help="The readability table as JSON.")
+@project_option
+def check(langs: tuple[str, ...], strict: bool, as_json: bool, project: Path | None) -> None:
+    """Validate content and catalogs; print the readability table; list untranslated blocks."""
+    from builder.checks import run_check
+
+    report = run_check(_project(project), list(langs), strict)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.text())
+    if not report.ok:
+        raise SystemExit(EXIT_CONTENT if report.content_failed else 4)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--topic", "topics", multiple=True, metavar="ID")
+@click.option("--bundle", "bundles", multiple=True, metavar="ID")
+@click.option("--lang", "langs", multiple=True, metavar="CODE")
+@click.option("--level", "levels", multiple=True, type=click.Choice(["easy", "standard", "detailed"]))
+@click.option("--format", "formats", multiple=True, type=click.Choice(["pdf", "pptx"]),
+              default=("pdf",), show_default=True)
+@click.option("--pages", type=click.IntRange(1, 50), default=2, show_default=True,
+              help="How many first pages (or slides) to render.")
+@click.option("--dpi", type=click.IntRange(30, 300), default=60, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("proof"),
+              show_default=True)
+@click.option("--clinic", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default=None)
+@click.option("--large-print", is_flag=True)
+@project_option
+def proof(topics: tuple[str, ...], bundles: tuple[str, ...], langs: tuple[str, ...],
+          levels: tuple[str, ...], formats: tuple[str, ...], pages: int, dpi: int, out: Path,
+          clinic: Path | None, paper: str | None, large_print: bool, project: Path | None) -> None:
+    """Render the first pages of chosen leaflets (or decks) to PNG, to look at before printing."""
+    from builder.proof import make_proofs
+
+    written = make_proofs(_project(project), list(topics), list(bundles), list(langs),
+                          list(levels), list(formats), pages, dpi, out, clinic, paper, large_print)
+    for path in written:
+        click.echo(str(path))
+
+
+@cli.group(context_settings=CONTEXT)
+def i18n() -> None:
+    """Translators' workflow: extract, init, update, compile, status (gettext PO files)."""
+
+
+@i18n.command(context_settings=CONTEXT)
+@project_option
+def extract(project: Path | None) -> None:
+    """Write locales/*.pot from the content, templates and code."""
+    from builder.i18n.extract import write_templates
+
+    for path in write_templates(_project(project)):
+        click.echo(f"wrote {path}")
+
+
+@i18n.command(context_settings=CONTEXT)
+@click.argument("lang")
+@project_option
+def init(lang: str, project: Path | None) -> None:
+    """Start catalogs for LANG (e.g. pt_BR) from the templates."""
+    from builder.i18n.workflow import init as run
+
+    written = run(_project(project), lang)
+    for path in written:
+        click.echo(f"created {path}")
+    if not written:
+        click.echo(f"{lang}: catalogs already exist; use 'handout i18n update'")
+
+
+@i18n.command(context_settings=CONTEXT)
+@click.option("--lang", "langs", multiple=True, metavar="CODE")
+@project_option
+def update(langs: tuple[str, ...], project: Path | None) -> None:
+    """Merge the templates into every catalog: changed English becomes fuzzy, with `#|` previous."""
+    from builder.i18n.workflow import update as run
+
+    for path in run(_project(project), list(langs) or None):
+        click.echo(f"updated {path}")
+
+
+@i18n.command(name="compile", context_settings=CONTEXT)
+@click.option("--lang", "langs", multiple=True, metavar="CODE")
+@project_option
+def compile_(langs: tuple[str, ...], project: Path | None) -> None:
+    """Check every catalog (QA) and write .mo files; nothing is written if any entry is bad."""
+    from builder.i18n.workflow import compile_catalogs
+
+    for path in compile_catalogs(_project(project), list(langs) or None):
+        click.echo(f"compiled {path}")
+
+
+@i18n.command(context_settings=CONTEXT)
+@click.option("--lang", "langs", multiple=True, metavar="CODE")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
+@click.option("--stale", is_flag=True, help="List the contexts of stale (fuzzy) entries.")
+@project_option
+def status(langs: tuple[str, ...], as_json: bool, stale: bool, project: Path | None) -> None:
+    """Per language and topic: translated, fuzzy (stale), untranslated, obsolete."""
+    from builder.i18n.workflow import status as run
+
+    report = run(_project(project), list(langs) or None)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{'language':<10} {'domain':<30} {'total':>6} {'done':>6} {'fuzzy':>6} "
+               f"{'untr.':>6} {'obs.':>5} {'%':>6}")
+    for lang, data in report.items():
+        for domain, counts in data["domains"].items():  # type: ignore[attr-defined]
+            click.echo(f"{lang:<10} {domain:<30} {counts['total']:>6} {counts['translated']:>6} "
+                       f"{counts['fuzzy']:>6} {counts['untranslated']:>6} {counts['obsolete']:>5} "
+                       f"{counts['percent_translated']:>6}")
+        click.echo(f"{lang:<10} {'TOTAL':<30} {data['total']:>6} {data['translated']:>6} "
+                   f"{data['fuzzy']:>6} {data['untranslated']:>6} {data['obsolete']:>5} "
+                   f"{data['percent_translated']:>6}   reviewed: "
+                   f"{'yes' if data['reviewed'] else 'no (draft)'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; a BuilderError prints its `path:line: message` lines and sets the exit code."""
+    try:
+        cli.main(args=argv, prog_name="handout", standalone_mode=False)
+    except BuilderError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_BUILD_FAILED
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return EXIT_BUILD_FAILED
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return EXIT_OK

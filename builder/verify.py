@@ -1,0 +1,95 @@
+"""Nothing lost: read a rendered output back and find every block's text in it."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+
+from builder.document import Doc, RBlock
+from builder.errors import Problem, RenderError
+from builder.markup import to_plain
+
+# Hyphens and soft hyphens inserted by hyphenation, spaces and line breaks, bidi marks and
+# tatweel all differ between what we wrote and what a PDF text extractor returns.
+_IGNORED = re.compile(r"[\s\u00ad\u2010\u2011\u002d\u200b-\u200f\u2066-\u2069\u0640]+")
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return _IGNORED.sub("", text)
+
+
+def block_texts(block: RBlock, doc: Doc, fmt: str) -> list[str]:
+    """The pieces of a block a reader of `fmt` must find."""
+    values = doc.values
+    pieces: list[str | None]
+    if block.type in ("slide", "notes", "discussion") and fmt == "pdf":
+        return []  # deck-only blocks
+    if block.type == "image":
+        pieces = [block.caption]  # alt text is not page text
+    elif block.type == "term":
+        pieces = [block.term, block.text]
+    else:
+        pieces = [block.text, *block.items]
+    if fmt == "pptx" and block.slide:
+        pieces.append(block.slide)
+    return [to_plain(p, values) for p in pieces if p]
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def pptx_text(data: bytes) -> str:
+    from pptx import Presentation
+
+    deck = Presentation(io.BytesIO(data))
+    parts: list[str] = []
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                parts.append(shape.text_frame.text)
+        if slide.has_notes_slide:
+            parts.append(slide.notes_slide.notes_text_frame.text)
+    return "\n".join(parts)
+
+
+def missing_blocks(doc: Doc, fmt: str, data: bytes) -> list[Problem]:
+    if fmt == "pdf":
+        found = normalize(pdf_text(data))
+    elif fmt == "pptx":
+        found = normalize(pptx_text(data))
+    else:
+        found = normalize(re.sub(r"<[^>]+>", " ", data.decode("utf-8")))
+        import html
+
+        found = normalize(html.unescape(found))
+    problems = []
+    for block in doc.blocks():
+        for piece in block_texts(block, doc, fmt):
+            if normalize(piece) not in found and not _rtl_match(piece, found):
+                path, _, line = block.where.rpartition(":")
+                problems.append(Problem(path or block.where, int(line) if line.isdigit() else None,
+                                        f"{block.topic}/{block.id}: text missing from the "
+                                        f"{fmt} output ({doc.lang.code}, {doc.level}): "
+                                        f"{piece[:50]!r}"))
+                break
+    return problems
+
+
+def _rtl_match(piece: str, found: str) -> bool:
+    # Extractors may return right-to-left runs in visual order; accept the words in any order
+    # as long as each one is present.
+    words = [normalize(w) for w in piece.split() if normalize(w)]
+    return bool(words) and any(ord(c) > 0x590 for c in piece) and all(
+        w in found or w[::-1] in found for w in words)
+
+
+def verify_output(doc: Doc, fmt: str, data: bytes) -> None:
+    problems = missing_blocks(doc, fmt, data)
+    if problems:
+        raise RenderError(problems)

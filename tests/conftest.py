@@ -1,0 +1,70 @@
+"""Shared fixtures: a private copy of the project per test, and the CLI run in-process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def copy_project(target: Path, locales: bool = True) -> Path:
+    """content/, templates/ and (optionally) locales/ of the repository, copied to `target`."""
+    for name in ("content", "templates") + (("locales",) if locales else ()):
+        shutil.copytree(REPO / name, target / name,
+                        ignore=shutil.ignore_patterns("*.mo", "__pycache__"))
+    if not locales:
+        (target / "locales").mkdir()
+    return target
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    root = copy_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    yield root
+
+
+@pytest.fixture
+def handout(capsys: pytest.CaptureFixture[str]):
+    """Run `handout ARGS...` in-process; returns exit code and captured output."""
+    from builder.cli import main
+
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under `root` with its bytes, to prove a failed build changed nothing."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(autouse=True)
+def _no_ci_default_surprises(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests choose --verify explicitly where they rely on it; CI=1 turns it on for the rest.
+    if os.environ.get("CI"):
+        monkeypatch.setenv("CI", "1")
