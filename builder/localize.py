@@ -43,10 +43,9 @@ class Catalogs:
         found = self.entries.get((ctx, msgid))
         if found is not None:
             text, fuzzy = found
-            if fuzzy:
+            if fuzzy and text:
                 return None, "stale"
-            if text:
-                return text, ""
+            return (text, "") if text else (None, "untranslated")
         if ctx is not None and ctx in self.contexts:
             return None, "stale"  # the English changed and the catalog was not updated yet
         return None, "untranslated"

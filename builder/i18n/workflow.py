@@ -14,7 +14,13 @@ from babel.messages.pofile import read_po
 from builder.errors import Problem, TranslationError, UsageError, display_path
 from builder.i18n.catalog import LoadedCatalog, lex_po, read_catalog
 from builder.i18n.extract import build_templates
-from builder.i18n.pofiles import KEPT_HEADERS, raw_headers, render_catalog, write_catalog
+from builder.i18n.pofiles import (
+    KEPT_HEADERS,
+    raw_headers,
+    read_previous,
+    render_catalog,
+    write_catalog,
+)
 from builder.output import atomic_write
 from builder.project import Project
 
@@ -140,6 +146,10 @@ def update(project: Project, langs: Iterable[str] | None = None) -> list[Path]:
                 problems.extend(found)
                 continue
             old = read_po(text.splitlines(keepends=True))
+            previous = read_previous(text)
+            for message in old:
+                if message.context in previous:
+                    message.previous_id = [previous[message.context]]
             headers = raw_headers(text)
             new = merge(old, template)
             new_bytes = render_catalog(new, {k: headers.get(k, "") for k in KEPT_HEADERS
