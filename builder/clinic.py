@@ -6,11 +6,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
+from babel import Locale, UnknownLocaleError
 from pydantic import Field, field_validator
 
+from builder.content import image_problem
 from builder.errors import ConfigError, Problem, display_path
+from builder.markup import check_markup
 from builder.model import Strict
-from builder.yamlio import line_of, load_yaml, validate
+from builder.yamlio import line_of, load_yaml, show, validate
 
 HEX_RE = r"^#[0-9a-fA-F]{6}$"
 MIN_CONTRAST = 4.5
@@ -39,6 +42,29 @@ class ClinicProfile(Strict):
     def _lines(cls, value: list[str] | str) -> list[str]:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("name", "address", "email")
+    @classmethod
+    def _printable(cls, value: object) -> object:
+        # Printed on every leaflet and slide: no control characters (python-pptx writes them
+        # as visible _x001B_), no markup, no addresses other than https.
+        for line in value if isinstance(value, list) else [value]:
+            if isinstance(line, str):
+                problem = check_markup(line.replace("{", "(").replace("}", ")"))
+                if problem:
+                    raise ValueError(problem)
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        for code in value:
+            try:
+                Locale.parse(code.replace("-", "_"))
+            except (UnknownLocaleError, ValueError, TypeError):
+                raise ValueError(f"{show(code)} is not a language code: use codes like en, es, "
+                                 "zh_Hans or pt_BR (write no for Norwegian)") from None
+        return value
+
 
 class Clinic:
     """A validated profile with its files resolved."""
@@ -60,7 +86,8 @@ def load_clinic(path: Path) -> Clinic:
     problems: list[Problem] = []
     shown = display_path(path)
     if not path.is_file():
-        raise ConfigError.at(path, None, "clinic profile not found: check the --clinic path")
+        raise ConfigError.at(path, None, "clinic profile not found: check the --clinic path "
+                             "(the default is templates/clinic/demo.yaml)")
     data = load_yaml(path, problems, max_bytes=100_000)
     profile = validate(ClinicProfile, data, path, problems) if data is not None else None
     if not isinstance(profile, ClinicProfile):
@@ -76,13 +103,24 @@ def load_clinic(path: Path) -> Clinic:
                                ("template", clinic.template, {".pptx", ".potx"})):
         if target is None:
             continue
-        if not target.is_file():
-            problems.append(Problem(shown, line_of(data, [key]),
-                                    f"{key} file '{getattr(profile, key)}' not found (paths are "
-                                    f"relative to {shown})"))
+        value = str(getattr(profile, key))
+        line = line_of(data, [key])
+        if "://" in value or value.startswith(("file:", "http:", "https:", "data:")):
+            problems.append(Problem(shown, line, f"{key} {show(value, 60)} is an address: give "
+                                    f"the path of a file next to {Path(shown).name} (e.g. "
+                                    f"{'logo.svg' if key == 'logo' else 'clinic.pptx'})"))
+        elif not target.is_file():
+            problems.append(Problem(shown, line, f"{key} file {show(value, 60)} not found "
+                                    f"(paths are relative to {shown}): check the file name, or "
+                                    f"delete the '{key}' line"))
         elif target.suffix.lower() not in kinds:
-            problems.append(Problem(shown, line_of(data, [key]),
-                                    f"{key} must be one of {', '.join(sorted(kinds))}"))
+            problems.append(Problem(shown, line, f"{key} must be a "
+                                    f"{' or '.join(sorted(k[1:].upper() for k in kinds))} file, "
+                                    f"not {show(target.name)}: convert it"))
+        elif key == "logo":
+            why = image_problem(target)
+            if why:
+                problems.append(Problem(shown, line, f"logo {show(value, 60)}: {why}"))
     if problems:
         raise ConfigError(problems)
     return clinic

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,11 +21,12 @@ from builder.model import (
     Text,
     Topic,
 )
-from builder.yamlio import line_of, load_yaml, validate
+from builder.yamlio import line_of, load_yaml, show, validate
 
 GLOSSARY_FILE = "glossary.yaml"
 BUNDLES_FILE = "bundles.yaml"
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg"}
+IMAGES_DIR = "images"  # the renderer reads content images from content/images/ only
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,10 @@ def load_library(root: Path, cache: Path | None = None) -> Library:
     for path in sorted(root.glob("*.y*ml")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for path in sorted((root / "images").glob("*")) if (root / "images").is_dir() else []:
-        digest.update(path.name.encode())
+        # Images are checked when loading (an SVG may not refer to other files): a changed
+        # image must invalidate the cache, not only a renamed one.
+        stat = path.stat()
+        digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     digest.update(str(root.resolve()).encode() + str(Path.cwd()).encode())
     target = cache / f"library-{digest.hexdigest()[:32]}.pickle"
     try:
@@ -98,9 +103,13 @@ def _load_library(root: Path) -> Library:
     problems: list[Problem] = []
     lib = Library(root=root.resolve())
     if not root.is_dir():
-        raise ContentError.at(root, None, "content folder not found: pass --content DIR")
+        raise ContentError.at(root, None, "content folder not found: run handout in the project folder or pass --project DIR")
 
     for path in sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml")):
+        if path.suffix == ".yml" and (path.stem == "bundles" or path.name.startswith("glossary")):
+            problems.append(Problem(display_path(path), None, "glossary and bundle files are "
+                                    f"read only as .yaml: rename it to {path.stem}.yaml"))
+            continue
         if path.name == BUNDLES_FILE or path.name.startswith("glossary"):
             continue
         _load_topic(path, lib, problems)
@@ -108,7 +117,7 @@ def _load_library(root: Path) -> Library:
         _load_glossary(path, lib, problems)
     _load_bundles(root / BUNDLES_FILE, lib, problems)
     if not lib.topics and not problems:
-        problems.append(Problem(display_path(root), None, "no topic files (*.yaml) found"))
+        problems.append(Problem(display_path(root), None, "no topic files (*.yaml) found: add one topic per file (see README, content format)"))
     _cross_check(lib, problems)
     if problems:
         raise ContentError(problems)
@@ -126,11 +135,13 @@ def _load_topic(path: Path, lib: Library, problems: list[Problem]) -> None:
         return
     if topic.id in lib.topics:
         problems.append(Problem(shown, line_of(data, ["id"]),
-                                f"duplicate topic id '{topic.id}' (also in {lib.where[('topic', topic.id)]})"))
+                                f"duplicate topic id '{topic.id}' (also in {lib.where[('topic', topic.id)]}): "
+                                "give each topic its own id"))
         return
     if path.stem != topic.id:
         problems.append(Problem(shown, line_of(data, ["id"]),
-                                f"topic id '{topic.id}' must match the file name '{path.stem}'"))
+                                f"topic id '{topic.id}' must match the file name '{path.stem}': rename "
+                                "the file or change the id"))
     lib.topics[topic.id] = topic
     lib.where[("topic", topic.id)] = Where(shown, line_of(data, ["id"]))
     lib.file_digest[topic.id] = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -139,7 +150,8 @@ def _load_topic(path: Path, lib: Library, problems: list[Problem]) -> None:
         line = line_of(data, ["blocks", index])
         if block.id in seen:
             problems.append(Problem(shown, line, f"duplicate block id '{block.id}' "
-                                    f"(first used on line {seen[block.id]})"))
+                                    f"(first used on line {seen[block.id]}): give each block "
+                                    "its own id"))
         seen[block.id] = line
         lib.where[("block", topic.id, block.id)] = Where(shown, line)
         if isinstance(block, Image):
@@ -149,17 +161,74 @@ def _load_topic(path: Path, lib: Library, problems: list[Problem]) -> None:
 def _check_image(block: Image, lib: Library, shown: str, line: int | None,
                  problems: list[Problem]) -> None:
     src = block.src
+    shown_src = show(src, 60)
+    images = lib.root / IMAGES_DIR
     if "://" in src or src.startswith(("/", "\\")) or ":" in src:
-        problems.append(Problem(shown, line, f"image '{src}' must be a path inside the content "
-                                "folder (e.g. images/marrow.svg), not an address or absolute path"))
+        problems.append(Problem(shown, line, f"image {shown_src} must be a path inside the content "
+                                f"folder (e.g. {IMAGES_DIR}/marrow.svg), not an address or "
+                                "absolute path: copy the image into content/images/"))
         return
     target = (lib.root / src).resolve()
-    if not target.is_relative_to(lib.root):
-        problems.append(Problem(shown, line, f"image '{src}' is outside the content folder"))
+    if not target.is_relative_to(images.resolve()):
+        problems.append(Problem(shown, line, f"image {shown_src} is outside content/{IMAGES_DIR}/ "
+                                "(the only folder images are read from): copy it there and "
+                                f"write src: {IMAGES_DIR}/<file name>"))
     elif target.suffix.lower() not in IMAGE_SUFFIXES:
-        problems.append(Problem(shown, line, f"image '{src}' must be SVG, PNG or JPEG"))
+        problems.append(Problem(shown, line, f"image {shown_src} must be SVG, PNG or JPEG: "
+                                "convert it to one of these"))
     elif not target.is_file():
-        problems.append(Problem(shown, line, f"image '{src}' not found"))
+        problems.append(Problem(shown, line, f"image {shown_src} not found: check the file "
+                                f"name (paths are relative to content/)"))
+    else:
+        why = image_problem(target)
+        if why:
+            problems.append(Problem(shown, line, f"image {shown_src}: {why}"))
+
+
+_SVG_REF = re.compile(r"""(?<![\w-])(?:xlink:)?(?:href|src)\s*=\s*(["'])(.*?)\1"""
+                      r"""|url\(\s*["']?([^"')]*)|@import\s+["']?([^"';\s]*)""",
+                      re.IGNORECASE | re.DOTALL)
+_MAGIC = {".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",)}
+MAX_IMAGE_BYTES = 5_000_000
+
+
+def image_problem(path: Path) -> str | None:
+    """Why an image file may not be printed, or None.
+
+    An SVG is a document that can load other files and addresses (`<image href="file:///…">`,
+    `url(http://…)`); the renderer refuses those at print time, but the author should hear it
+    here, with the file named.
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            return (f"the file is {size / 1e6:.1f} MB; at most {MAX_IMAGE_BYTES / 1e6:.0f} MB: "
+                    "make it smaller")
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"cannot read the file ({exc.strerror}): check its permissions"
+    suffix = path.suffix.lower()
+    if suffix in _MAGIC:
+        if not data.startswith(_MAGIC[suffix]):
+            return f"the file is not a {suffix[1:].upper()} image: export it again"
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the SVG is not UTF-8 text: export it again as plain SVG"
+    if "<svg" not in text:
+        return "the file is not an SVG image: export it again"
+    lowered = text.lower()
+    if "<!doctype" in lowered or "<!entity" in lowered:
+        return "the SVG declares a DOCTYPE or ENTITY: delete that declaration"
+    if "<script" in lowered or "<foreignobject" in lowered:
+        return "the SVG contains a script or foreign object: export it as a plain drawing"
+    for match in _SVG_REF.finditer(text):
+        ref = next((g for g in match.groups()[1:] if g), "").strip()
+        if ref and not ref.startswith("#"):
+            return (f"the SVG refers to {show(ref, 60)}: an image may not load other files or "
+                    "addresses; embed the picture in the SVG or remove the reference")
+    return None
 
 
 def _load_glossary(path: Path, lib: Library, problems: list[Problem]) -> None:
@@ -175,7 +244,8 @@ def _load_glossary(path: Path, lib: Library, problems: list[Problem]) -> None:
         line = line_of(data, ["terms", index])
         if entry.id in lib.glossary:
             problems.append(Problem(display_path(path), line, f"duplicate glossary id "
-                                    f"'{entry.id}' (also at {lib.where[('term', entry.id)]})"))
+                                    f"'{entry.id}' (also at {lib.where[('term', entry.id)]}): "
+                                    "keep one definition"))
             continue
         lib.glossary[entry.id] = entry
         lib.where[("term", entry.id)] = Where(display_path(path), line)
@@ -193,7 +263,8 @@ def _load_bundles(path: Path, lib: Library, problems: list[Problem]) -> None:
     for index, bundle in enumerate(parsed.bundles):
         line = line_of(data, ["bundles", index])
         if bundle.id in lib.bundles:
-            problems.append(Problem(display_path(path), line, f"duplicate bundle id '{bundle.id}'"))
+            problems.append(Problem(display_path(path), line, f"duplicate bundle id '{bundle.id}': "
+                                    "give each bundle its own id"))
         lib.bundles[bundle.id] = bundle
         lib.where[("bundle", bundle.id)] = Where(display_path(path), line)
         for pos, topic_id in enumerate(bundle.topics):
@@ -205,27 +276,33 @@ def _cross_check(lib: Library, problems: list[Problem]) -> None:
     for bundle in lib.bundles.values():
         if bundle.id in lib.topics:
             w = lib.where[("bundle", bundle.id)]
-            problems.append(Problem(w.path, w.line, f"bundle id '{bundle.id}' is also a topic id"))
+            problems.append(Problem(w.path, w.line, f"bundle id '{bundle.id}' is also a topic id: "
+                                    "rename the bundle"))
         for pos, topic_id in enumerate(bundle.topics):
             if topic_id not in lib.topics and topic_id not in lib.invalid:
                 w = lib.where[("bundle-topic", bundle.id, str(pos))]
                 known = ", ".join(sorted(lib.topics)) or "none"
                 problems.append(Problem(w.path, w.line, f"bundle '{bundle.id}' names unknown "
-                                        f"topic '{topic_id}' (known topics: {known})"))
+                                        f"topic '{topic_id}': correct the id or remove it from the "
+                                        f"list (known topics: {known})"))
     for topic in lib.topics.values():
         w = lib.where[("topic", topic.id)]
         for term in topic.terms:
             if term not in lib.glossary:
                 problems.append(Problem(w.path, w.line, f"topic '{topic.id}' lists glossary term "
-                                        f"'{term}' that {GLOSSARY_FILE} does not define"))
+                                        f"'{term}' that no glossary*.yaml defines: add the term "
+                                        "to the glossary or remove it from 'terms'"))
         levels = lib.topic_levels(topic.id)
         for level in LEVELS:
             if level not in levels:
                 problems.append(Problem(w.path, w.line,
-                                        f"topic '{topic.id}' has no block at level '{level}'"))
+                                        f"topic '{topic.id}' has no block at level '{level}': "
+                                        f"give at least one block a '{level}:' text"))
             elif Text.at(topic.title, level) is None or Text.at(topic.summary, level) is None:
                 problems.append(Problem(w.path, w.line,
-                                        f"topic '{topic.id}' needs a title and summary at '{level}'"))
+                                        f"topic '{topic.id}' needs a title and summary at "
+                                        f"'{level}': add '{level}:' to both, or write one text "
+                                        "for every level"))
 
 
 def blocks_at(topic: Topic, level: Level) -> list[BlockBase]:

@@ -21,6 +21,8 @@ LINK_SCHEMES = ("https://", "mailto:", "tel:")
 URL_RE = re.compile(r"\b(?:[a-z][a-z0-9+.-]*):(?://)?[^\s)\]]+", re.IGNORECASE)
 # C0 controls except tab and newline, DEL, C1 controls, and lone surrogates never reach an output.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Bidi overrides display characters in forced order: "12" can print as "21" (a dose, a count).
+OVERRIDE_RE = re.compile(r"[\u202d\u202e]")
 
 
 @dataclass(frozen=True)
@@ -44,20 +46,26 @@ def check_markup(text: str) -> str | None:
         char = bad.group()
         kind = "lone surrogate" if 0xD800 <= ord(char) <= 0xDFFF else "control character"
         return f"{kind} U+{ord(char):04X} is not allowed in text: delete it"
+    bad = OVERRIDE_RE.search(text)
+    if bad:
+        return (f"bidi override U+{ord(bad.group()):04X} is not allowed: it can reverse how "
+                "numbers and words are shown; delete it (isolates U+2066-U+2069 are fine)")
     if HTML_RE.search(text):
         return (f"raw HTML {HTML_RE.search(text).group()[:40]!r} is not allowed: use **strong**, "  # type: ignore[union-attr]
                 "*emphasis* or [text](https://…)")
     for match in URL_RE.finditer(text):
         url = match.group()
         if url.lower().startswith(("file:", "http:", "ftp:", "data:", "javascript:")):
-            return f"address {url[:60]!r} is not allowed: only https:// links may appear in text"
+            return (f"address {url[:60]!r} is not allowed: only https:// links may appear in "
+                    "text; use the https:// address or remove it")
     for match in PLACEHOLDER_RE.finditer(text):
         if match.group(1) not in PLACEHOLDERS:
             return (f"unknown placeholder {match.group()!r}; known: "
                     + ", ".join("{" + p + "}" for p in PLACEHOLDERS))
     for span in parse(text, {}):
         if span.href and not span.href.startswith(LINK_SCHEMES):
-            return f"link {span.href[:60]!r} is not allowed: only https://, mailto: and tel: links"
+            return (f"link {span.href[:60]!r} is not allowed: only https://, mailto: and tel: "
+                    "links; correct the address or remove the link")
     return None
 
 

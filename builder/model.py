@@ -52,7 +52,7 @@ PerLevelList = Union[list[str], dict[Level, list[str]]]
 def _check_per_level(value: object) -> object:
     if isinstance(value, str):
         if not value.strip():
-            raise ValueError("text is empty")
+            raise ValueError("text is empty: write the text or delete the line")
         _clean(value)
     elif isinstance(value, dict):
         if not value:
@@ -61,7 +61,7 @@ def _check_per_level(value: object) -> object:
             _check_per_level(item)
     elif isinstance(value, list):
         if not value:
-            raise ValueError("list is empty")
+            raise ValueError("list is empty: add items or delete the line")
         for item in value:
             _check_per_level(item)
     return value
@@ -89,7 +89,8 @@ class BlockBase(Strict):
         if isinstance(slide, dict):
             extra = set(slide) - self.levels()
             if extra:
-                raise ValueError(f"slide text given for {sorted(extra)} where the block has no text")
+                raise ValueError(f"slide text given for {sorted(extra)} where the block has no text: "
+                                 "add the text at that level or delete the slide text")
         return self
 
 
@@ -176,6 +177,12 @@ class Source(Strict):
     url: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
     note: str | None = None
 
+    @field_validator("title", "publisher", "note")
+    @classmethod
+    def _texts(cls, value: str | None) -> str | None:
+        # Printed in the leaflet like any other text: the same rules (no HTML, no file: links).
+        return value if value is None else str(_check_per_level(value))
+
     @field_validator("date", mode="before")
     @classmethod
     def _date_text(cls, value: object) -> object:
@@ -189,13 +196,20 @@ class Review(Strict):
     reviewer_role: str
     next_review: dt.date
 
+    @field_validator("reviewer_role")
+    @classmethod
+    def _role(cls, value: str) -> str:
+        return str(_check_per_level(value))
+
     @model_validator(mode="after")
     def _dates(self) -> Review:
         if self.status == "reviewed" and self.last_reviewed is None:
-            raise ValueError("a reviewed topic needs 'last_reviewed'")
+            raise ValueError("a reviewed topic needs 'last_reviewed': add the date of the review "
+                             "(YYYY-MM-DD) or set status: draft")
         start = self.last_reviewed or self.written
         if self.next_review <= start:
-            raise ValueError("'next_review' must come after the last review (or the written date)")
+            raise ValueError("'next_review' must come after the last review (or the written date): "
+                             "correct the dates")
         return self
 
 

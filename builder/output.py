@@ -36,13 +36,53 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise _output_error(path, exc) from None
 
 
+def atomic_write_all(files: dict[Path, bytes]) -> None:
+    """Write several files so that a failure leaves every one of them as it was.
+
+    Every temp file is written (and synced) first; only when all are on disk are they renamed
+    over the real names. A full disk or a permission error while writing changes nothing.
+    """
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                           suffix=".tmp")
+            except OSError as exc:
+                raise _output_error(path, exc) from None
+            temps.append((tmp, path))
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.chmod(tmp, 0o644)
+            except OSError as exc:
+                raise _output_error(path, exc) from None
+        for tmp, path in temps:
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise _output_error(path, exc) from None
+    finally:
+        for tmp, _ in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
 def _output_error(path: Path, exc: OSError) -> OutputError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         why = "the disk is full: free some space and build again"
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         why = "permission denied: choose a folder you can write to with --out DIR"
+    elif exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        why = ("a file is in the way where a folder is needed: choose another folder with "
+               "--out DIR, or move the file away")
+    elif exc.errno == errno.EISDIR:
+        why = "a folder is in the way where the file goes: move it away and build again"
     else:
-        why = f"cannot write ({exc.strerror or exc}): check the output folder"
+        why = f"cannot write ({exc.strerror or exc}): check the output folder, or use --out DIR"
     return OutputError.at(path, None, why)
 
 

@@ -16,15 +16,17 @@ _IGNORED = re.compile(r"[\s\u00ad\u2010\u2011\u002d\u200b-\u200f\u2066-\u2069\u0
 
 
 def normalize(text: str) -> str:
+    """Letters and digits only: extractors move punctuation and marks around in bidi text."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    return _IGNORED.sub("", text)
+    return "".join(c for c in _IGNORED.sub("", text)
+                   if unicodedata.category(c)[0] in "LN" and unicodedata.category(c) != "Mn")
 
 
 def block_texts(block: RBlock, doc: Doc, fmt: str) -> list[str]:
     """The pieces of a block a reader of `fmt` must find."""
     values = doc.values
     pieces: list[str | None]
-    if block.type in ("slide", "notes", "discussion") and fmt == "pdf":
+    if block.type in ("slide", "notes", "discussion") and fmt != "pptx":
         return []  # deck-only blocks
     if block.type == "image":
         pieces = [block.caption]  # alt text is not page text
@@ -71,7 +73,7 @@ def missing_blocks(doc: Doc, fmt: str, data: bytes) -> list[Problem]:
     problems = []
     for block in doc.blocks():
         for piece in block_texts(block, doc, fmt):
-            if normalize(piece) not in found and not _rtl_match(piece, found):
+            if normalize(piece) not in found and not (doc.lang.rtl and _words_match(piece, found)):
                 path, _, line = block.where.rpartition(":")
                 problems.append(Problem(path or block.where, int(line) if line.isdigit() else None,
                                         f"{block.topic}/{block.id}: text missing from the "
@@ -81,12 +83,15 @@ def missing_blocks(doc: Doc, fmt: str, data: bytes) -> list[Problem]:
     return problems
 
 
-def _rtl_match(piece: str, found: str) -> bool:
-    # Extractors may return right-to-left runs in visual order; accept the words in any order
-    # as long as each one is present.
-    words = [normalize(w) for w in piece.split() if normalize(w)]
-    return bool(words) and any(ord(c) > 0x590 for c in piece) and all(
-        w in found or w[::-1] in found for w in words)
+_RUN = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]+|[^\W\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]+")
+
+
+def _words_match(piece: str, found: str) -> bool:
+    # In right-to-left documents extractors return mixed-direction lines in visual order;
+    # accept the words (split where the script changes) in any order if every one is present.
+    words = [normalize(w) for w in _RUN.findall(unicodedata.normalize("NFKC", piece))]
+    words = [w for w in words if w]
+    return bool(words) and all(w in found or w[::-1] in found for w in words)
 
 
 def verify_output(doc: Doc, fmt: str, data: bytes) -> None:

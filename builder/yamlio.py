@@ -2,19 +2,56 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+import types
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from builder.errors import Problem, display_path
 
 MAX_YAML_BYTES = 1_000_000
+# A document expanding to more values than this is an alias bomb ("billion laughs"), not content.
+MAX_YAML_VALUES = 200_000
+# The only explicit tags a content file may use (`!!str 1.0`); `!!python/…` and `!custom` are refused.
+PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in
+              ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")}
+# C0 controls except tab and newline, DEL, C1 controls and lone surrogates (from "\ud800").
+_BAD_CHAR = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+class _Constructor(RoundTripConstructor):
+    """ruamel's round-trip constructor, but a value it cannot build (a date like 2026-13-45)
+    becomes a YAML error with a line number instead of a bare ValueError."""
+
+    def construct_non_recursive_object(self, node: Any, tag: str | None = None) -> Any:
+        try:
+            return super().construct_non_recursive_object(node, tag)
+        except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+            raise ConstructorError(None, None, f"cannot read the value {node.value!r}"[:120]
+                                   if isinstance(node.value, str) else "cannot read this value",
+                                   node.start_mark) from exc
+
+
+def show(value: object, limit: int = 40) -> str:
+    """`value` quoted for a message: control characters and surrogates escaped, never printed."""
+    text = str(value)[:limit]
+    return "'" + _BAD_CHAR.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "'"
+
+
+def char_problem(char: str) -> str:
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return (f"lone surrogate U+{code:04X} (from an escape such as \"\\ud800\") is not "
+                "allowed: delete it, or write the character itself")
+    return f"control character U+{code:04X} is not allowed: delete it"
 
 
 def load_yaml(path: Path, problems: list[Problem], max_bytes: int = MAX_YAML_BYTES) -> Any:
@@ -42,24 +79,86 @@ def load_yaml(path: Path, problems: list[Problem], max_bytes: int = MAX_YAML_BYT
         return None
     yaml = YAML(typ="rt", pure=True)
     yaml.version = (1, 2)  # no YAML 1.1 booleans: the language code `no` must stay "no"
+    yaml.Constructor = _Constructor
     try:
-        return yaml.load(text)
+        data = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = (exc.problem or exc.context or "invalid YAML").strip()
-        problems.append(Problem(shown, line, f"YAML syntax error: {what}"))
+        what = _BAD_CHAR.sub("?", what)
+        if "duplicate key" in what:
+            message = f"{what}: each key may appear once: delete or rename one"
+        elif isinstance(exc, ConstructorError):
+            message = f"{what}: check the value (dates are YYYY-MM-DD; put other text in quotes)"
+        else:
+            message = (f"YAML syntax error: {what}: check the indentation and quotes on this "
+                       "line and the line before")
+        problems.append(Problem(shown, line, message))
+        return None
     except YAMLError as exc:
         # ReaderError (control characters) carries a character position, not a mark.
         pos = getattr(exc, "position", None)
         line = text[:pos].count("\n") + 1 if isinstance(pos, int) else None
-        reason = str(exc).splitlines()[-1] if str(exc) else "invalid YAML"
-        if "special characters are not allowed" in str(exc) or getattr(exc, "character", None):
-            char = getattr(exc, "character", None)
-            code = f"U+{ord(char):04X}" if isinstance(char, str) else repr(char)
-            reason = f"control character {code} is not allowed: delete it"
+        char = getattr(exc, "character", None)
+        if isinstance(char, int):
+            char = chr(char)
+        if isinstance(char, str) and len(char) == 1:
+            reason = char_problem(char)
+        else:
+            reason = f"invalid YAML ({_BAD_CHAR.sub('?', str(exc).splitlines()[-1][:80])}): " \
+                     "save the file as plain UTF-8 text"
         problems.append(Problem(shown, line, reason))
-    return None
+        return None
+    except RecursionError:
+        problems.append(Problem(shown, None, "the YAML is nested too deeply: a content file "
+                                "needs only a few levels of indentation"))
+        return None
+    if data is None:
+        problems.append(Problem(shown, None, "file has no content (only comments): write the "
+                                "content or delete the file"))
+        return None
+    before = len(problems)
+    _check_tree(data, shown, problems)
+    return None if len(problems) > before else data
+
+
+def _check_tree(root: Any, shown: str, problems: list[Problem]) -> None:
+    """Refuse what no content file needs: alias bombs, custom tags, control characters."""
+    count = 0
+    stack: list[tuple[Any, int | None]] = [(root, 1)]
+    while stack:
+        node, line = stack.pop()
+        count += 1
+        if count > MAX_YAML_VALUES:
+            problems.append(Problem(shown, None, f"the file expands to more than "
+                                    f"{MAX_YAML_VALUES} values (YAML aliases such as *name "
+                                    "repeated?): write the content out without aliases"))
+            return
+        tag = getattr(getattr(node, "tag", None), "value", None)
+        if isinstance(tag, str) and tag not in PLAIN_TAGS:
+            shown_tag = show(tag.replace("tag:yaml.org,2002:", "!!"), 60)
+            problems.append(Problem(shown, line, f"YAML tag {shown_tag} is not allowed: "
+                                    "remove it (content is plain text, lists and mappings)"))
+            continue
+        if isinstance(node, CommentedMap):
+            for key, value in node.items():
+                key_line = node.lc.key(key)[0] + 1 if key in node.lc.data else line
+                if not isinstance(key, (str, int)):
+                    problems.append(Problem(shown, key_line, f"key {show(key)} is not allowed: "
+                                            "a key is a plain word such as 'title'"))
+                    continue
+                stack.append((value, key_line))
+                stack.append((key, key_line))
+        elif isinstance(node, CommentedSeq):
+            for index, value in enumerate(node):
+                item_line = node.lc.item(index)[0] + 1 if index in node.lc.data else line
+                stack.append((value, item_line))
+        elif isinstance(node, (str, TaggedScalar)):
+            text = str(node.value) if isinstance(node, TaggedScalar) else node
+            bad = _BAD_CHAR.search(text)
+            if bad:
+                problems.append(Problem(shown, line, char_problem(bad.group())))
 
 
 def line_of(node: Any, loc: Sequence[int | str]) -> int | None:
@@ -84,6 +183,8 @@ def plain(node: Any) -> Any:
         return {str(k) if not isinstance(k, str) else str(k): plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [plain(v) for v in node]
+    if isinstance(node, TaggedScalar):
+        return str(node.value)  # only standard tags get here (`!!str 1.0`): the text itself
     if isinstance(node, str):
         return str(node)
     if isinstance(node, bool) or node is None:
@@ -106,7 +207,8 @@ def validate(model: type[BaseModel], data: Any, path: Path, problems: list[Probl
             loc = [*loc_prefix, *loc]
             if err["type"] == "union_tag_invalid":
                 loc.append("type")  # point at the misspelt type, not the start of the block
-            problems.append(Problem(display_path(path), line_of(root, loc), _explain(err, loc)))
+            problems.append(Problem(display_path(path), line_of(root, loc),
+                                    _explain(err, loc, model)))
         return None
 
 
@@ -147,32 +249,116 @@ def _where(loc: Sequence[int | str]) -> str:
     return ".".join(parts).replace(".[", "[") or "document"
 
 
-def _explain(err: dict[str, Any], loc: Sequence[int | str]) -> str:
+# What to write instead, by field name, when a value does not have the required form.
+_PATTERN_HINTS = {
+    "id": "use lower-case letters, digits and hyphens, e.g. 'side-effects'",
+    "version": 'write it as "1.0", in quotes',
+    "url": "write a full https:// address",
+    "web": "write a full https:// address",
+    "qr": "write a full https:// address",
+    "accent": 'write the colour as "#rrggbb" in quotes, e.g. "#1f5f8b"',
+    "phone": "use digits, spaces and + ( ) - . / only",
+    "email": "write an address such as nurse@example.org",
+}
+_TYPE_HINTS = {
+    "int": "write a whole number",
+    "bool": "write true or false",
+    "date": "write the date as YYYY-MM-DD",
+    "list": "write a list (one '- ' line per item)",
+    "dict": "write keys and values (key: value)",
+    "model": "write keys and values (key: value)",
+    "string": "write the text (in quotes if it starts with a special character)",
+}
+
+
+def _explain(err: dict[str, Any], loc: Sequence[int | str],
+             model: type[BaseModel] | None = None) -> str:
     kind = err["type"]
     where = _where(loc)
+    value = err.get("input")
     if kind == "extra_forbidden":
-        return f"unknown key '{loc[-1]}': check its spelling (see README, content format)"
+        key = str(loc[-1]) if loc else ""
+        allowed = _allowed_keys(model, err["loc"][:-1]) if model is not None else None
+        message = f"unknown key {show(key)}: check its spelling"
+        if allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            if close:
+                message += f" (did you mean '{close[0]}'?)"
+            message += "; allowed here: " + ", ".join(allowed)
+        return message
+    if value is None and kind != "missing" and (kind.endswith("_type") or kind == "union_mismatch"
+                                                or kind.endswith("_parsing")):
+        return (f"{where}: no value given: write one after the colon (a value starting with # "
+                "must be in quotes, or YAML reads it as a comment)")
     if kind == "union_mismatch":
-        got = type(err["input"]).__name__
+        got = type(value).__name__
         return (f"{where}: expected text, or one text per level (easy/standard/detailed), "
-                f"got {got}")
+                f"got {got}: write the text, or easy:/standard:/detailed: with one text each")
     if kind == "missing":
-        return f"missing required field '{where}'"
+        return f"missing required field '{where}': add it (see README, content format)"
     if kind == "union_tag_invalid":
         ctx = err.get("ctx", {})
         where = _where(loc[:-1])
-        return (f"{where}: unknown block type {ctx.get('tag')!r}; "
+        return (f"{where}: unknown block type {show(ctx.get('tag'))}; "
                 f"expected one of {ctx.get('expected_tags')}")
     if kind == "union_tag_not_found":
-        return f"{where}: every block needs a 'type'"
+        return f"{where}: every block needs a 'type': add one, e.g. 'type: paragraph'"
     if kind == "literal_error" and loc and loc[-1] == "[key]":
-        return f"{where}: unknown reading level {err['input']!r}; use easy, standard or detailed"
+        return f"{where}: unknown reading level {show(value)}; use easy, standard or detailed"
     if kind in ("literal_error", "enum"):
-        return f"{where}: {err['input']!r} is not allowed; {err['msg'].lower()}"
+        return f"{where}: {show(value)} is not allowed; {err['msg'].lower()}"
+    if kind == "string_pattern_mismatch":
+        field = next((p for p in reversed(loc) if isinstance(p, str)), "")
+        hint = _PATTERN_HINTS.get(field, "check the spelling")
+        return f"{where}: {show(value)} is not valid here: {hint}"
     if kind.endswith("_type") or kind.endswith("_parsing"):
-        got = type(err["input"]).__name__
-        return f"{where}: {err['msg'].lower()} (got {got} {str(err['input'])[:40]!r})"
+        got = type(value).__name__
+        if not loc and isinstance(value, (list, str, int, float)):
+            return (f"the file must hold keys and values (id:, title:, …), not a {got}: see "
+                    "README, content format")
+        expected = next((hint for name, hint in _TYPE_HINTS.items() if kind.startswith(name)),
+                        "check the value")
+        return f"{where}: {err['msg'].lower()} (got {got} {show(value)}): {expected}"
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
-    return f"{where}: {msg}"
+    return f"{where}: {_BAD_CHAR.sub('?', msg)}"
+
+
+def _allowed_keys(model: type[BaseModel], raw_loc: Sequence[int | str]) -> list[str] | None:
+    """The keys allowed in the mapping at `raw_loc` (pydantic's location, union tags included)."""
+    current: Any = model
+    for part in raw_loc:
+        current = _step(current, part)
+        if current is None:
+            return None
+    for candidate in _members(current):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return sorted(candidate.model_fields)
+    return None
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The alternatives of a (possibly Annotated or Optional) type annotation."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _members(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return [m for arg in get_args(annotation) for m in _members(arg)]
+    return [annotation]
+
+
+def _step(annotation: Any, part: int | str) -> Any:
+    for member in _members(annotation):
+        origin = get_origin(member)
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            if isinstance(part, str) and part in member.model_fields:
+                return member.model_fields[part].annotation
+            tag = member.model_fields.get("type")
+            if tag is not None and part in get_args(tag.annotation):
+                return member  # a discriminated union member, selected by its type tag
+        elif origin is list and isinstance(part, int):
+            return get_args(member)[0]
+        elif origin is dict and isinstance(part, str):
+            return get_args(member)[1]
+    return None

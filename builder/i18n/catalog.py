@@ -13,6 +13,7 @@ from babel.messages.pofile import PoFileError, read_po
 
 from builder.errors import Problem, TranslationError, display_path
 from builder.markup import PLACEHOLDER_RE, check_markup, markup_signature
+from builder.yamlio import show
 
 _STRING = r'"(?:[^"\\]|\\.)*"'
 _KEYWORD_RE = re.compile(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+(.*)$")
@@ -20,6 +21,10 @@ _STRING_RE = re.compile(rf"^{_STRING}\s*$")
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _URL_RE = re.compile(r"(?:https?|file|ftp|data|javascript):[^\s\"')\]]*", re.IGNORECASE)
 _PYFORMAT_RE = re.compile(r"%\((\w+)\)[sd]|%[sd]")
+# Babel reads only these escapes; msgfmt would turn \x1b or \033 into control characters.
+_ESCAPE_RE = re.compile(r"\\(.)")
+_ESCAPES_OK = set('ntr"\\')
+_HEADER_RE = re.compile(r'^msgid\s+""\s*\n(?:\s*"[^\n]*\n)*?\s*msgstr\s', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -87,17 +92,42 @@ def lex_po(text: str, shown: str) -> list[Problem]:
         literal = match.group(2) if match else line
         if not _STRING_RE.match(literal):
             if match or line.startswith('"'):
-                why = ("unterminated string (missing closing quote)" if literal.count('"') % 2
-                       or not literal.endswith('"') else "malformed string")
-                problems.append(Problem(shown, number, f"{why}: {raw.strip()[:60]}"))
+                backslashes = len(literal[:-1]) - len(literal[:-1].rstrip("\\"))
+                if not literal.endswith('"') or backslashes % 2 or literal.count('"') % 2:
+                    why = ("unterminated string (missing closing quote): end the line with \" "
+                           "(write a quote inside the text as \\\")")
+                else:
+                    why = "malformed string: write one quoted string per line"
+                problems.append(Problem(shown, number, f"{why}: {show(line, 60)}"))
             else:
-                problems.append(Problem(shown, number, f"unexpected text: {raw.strip()[:60]}"))
-            continue
+                problems.append(Problem(shown, number, f"unexpected text {show(line, 60)}: "
+                                        "every line is a comment (#), a keyword (msgid, "
+                                        "msgstr, …) or a quoted string"))
+            if not match:
+                continue
+            literal = '""'  # keep following the entry, so one mistake gives one message
+        escape = next((m for m in _ESCAPE_RE.finditer(literal[1:-1])
+                       if m.group(1) not in _ESCAPES_OK), None)
+        if escape:
+            problems.append(Problem(shown, number, f"escape sequence {show(escape.group())} is "
+                                    "not allowed: write the character itself (only \\n, "
+                                    "\\t, \\\" and \\\\ are escapes here)"))
+            literal = '""'
         value = _unescape(literal)
         if match:
             keyword = match.group(1)
+            if keyword in ("msgctxt", "msgid") and current in ("msgid", "msgid_plural"):
+                problems.append(Problem(shown, msgid_line, "msgid without msgstr: add "
+                                        "msgstr \"\" (empty until translated) after it"))
+                context, msgid = None, None
             if keyword in ("msgctxt", "msgid") and current == "msgstr":
                 close_entry()
+            plural_form = keyword.startswith("msgstr[")
+            if keyword.startswith("msgstr") and (
+                    current not in (("msgid_plural", "msgstr") if plural_form else ("msgid",))):
+                problems.append(Problem(shown, number, "msgstr without a msgid before it: "
+                                        "every translation follows the msgid it translates; "
+                                        "delete the extra msgstr"))
             if keyword == "msgctxt":
                 context, current = value, "msgctxt"
             elif keyword == "msgid":
@@ -110,6 +140,9 @@ def lex_po(text: str, shown: str) -> list[Problem]:
             context += value
         elif current == "msgid" and msgid is not None:
             msgid += value
+    if current in ("msgid", "msgid_plural") and msgid is not None:
+        problems.append(Problem(shown, msgid_line, "msgid without msgstr: add msgstr \"\" "
+                                "(empty until translated) after it"))
     close_entry()
     return problems
 
@@ -123,12 +156,24 @@ def read_catalog(path: Path, lang: str) -> tuple[LoadedCatalog | None, list[Prob
     """Parse and check one PO file; return the catalog and every problem found in it."""
     shown = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return None, [Problem(shown, None, "not valid UTF-8: save the PO file as UTF-8")]
+        raw = path.read_bytes()
     except OSError as exc:
-        return None, [Problem(shown, None, f"cannot read: {exc.strerror}")]
+        return None, [Problem(shown, None, f"cannot read: {exc.strerror}: check the file's "
+                              "permissions")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(shown, line, f"not valid UTF-8 (byte {raw[exc.start]:#04x}): save "
+                              "the PO file as UTF-8")]
+    if not text.strip():
+        return None, [Problem(shown, None, "the PO file is empty: delete it, or create it again "
+                              "with 'handout i18n init' / 'handout i18n update'")]
     problems = lex_po(text, shown)
+    if not problems and not _HEADER_RE.search(text):
+        problems.append(Problem(shown, 1, "no header entry (msgid \"\" with Content-Type: "
+                                "text/plain; charset=UTF-8): add one, as 'handout i18n init' "
+                                "writes it"))
     if problems:
         return None, problems
     try:
@@ -155,9 +200,15 @@ def read_catalog(path: Path, lang: str) -> tuple[LoadedCatalog | None, list[Prob
         if entry.context:
             catalog.by_context[entry.context] = entry
         if entry.msgstr and not entry.fuzzy:
+            label = f"{entry.context}: " if entry.context else f"{show(msgid)}: "
             for reason in check_translation(msgid, entry.msgstr):
-                label = f"{entry.context}: " if entry.context else f"{msgid[:40]!r}: "
                 problems.append(Problem(shown, entry.line, label + reason))
+            # Plural forms beyond the first are printed too: the same markup rules apply.
+            others = message.string[1:] if isinstance(message.string, (list, tuple)) else ()
+            for form in others:
+                reason = check_markup(form) if form else None
+                if reason:
+                    problems.append(Problem(shown, entry.line, label + reason))
     return catalog, problems
 
 
