@@ -175,7 +175,8 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
         raise TranslationError(problems)
     ctx = RenderContext(templates=project.templates, content=project.content,
                         cache=project.cache, deck_template=clinic.template,
-                        layout_names=dict(clinic.profile.layouts))
+                        layout_names=dict(clinic.profile.layouts),
+                        charsets={lang: c.charset() for lang, c in catalogs.items()})
     paper = options.paper or clinic.profile.paper
     return Inputs(project, lib, clinic, catalogs, ctx, paper, options.large_print,
                   _fixed_digest(project, clinic))

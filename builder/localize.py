@@ -36,6 +36,24 @@ class Catalogs:
     def reviewed(self) -> bool:
         return bool(self.files) and all(c.reviewed for c in self.files)
 
+    def charset(self) -> str:
+        """Every character this language's documents can show: translations, English, dates."""
+        import datetime as _dt
+        import string
+
+        from babel.dates import format_date
+
+        chars = set(string.printable) | set("–—‘’“”«»…·•→≥≤×°±")
+        for (_ctx, msgid), (msgstr, _fuzzy) in self.entries.items():
+            chars.update(msgid)
+            chars.update(msgstr)
+        if self.lang != SOURCE_LANG:
+            locale = language(self.lang).locale
+            for month in range(1, 13):
+                chars.update(format_date(_dt.date(2026, month, 28), "long", locale=locale))
+            chars.update(locale.get_display_name(locale) or "")
+        return "".join(sorted(chars))
+
     def lookup(self, ctx: str | None, msgid: str) -> tuple[str | None, str]:
         """(translation, "") when current, else (None, "untranslated" | "stale")."""
         if self.lang == SOURCE_LANG:

@@ -19,6 +19,7 @@ class RenderContext:
     cache: Path
     deck_template: Path | None = None
     layout_names: dict[str, str] = field(default_factory=dict)
+    charsets: dict[str, str] = field(default_factory=dict)  # lang -> characters its text uses
 
 
 class Builder(Protocol):

@@ -66,8 +66,9 @@ LEVEL_LABELS = {"easy": N_("Easy read"), "standard": N_("Standard"), "detailed":
 
 DEFAULT_LAYOUTS = {"title": "Title", "section": "Section", "content": "Content",
                    "two-column": "Two Column", "questions": "Questions", "closing": "Closing"}
-BODY_FLOOR_PT = 18.0  # body text never shrinks below this
-BODY_START_PT = 20.0  # nor starts below this, whatever a clinic template says
+BODY_FLOOR_PT = 18.0  # body text never shrinks below this (only a bullet too long for a slide)
+BODY_START_PT = 20.0  # nor starts below this, whatever a clinic template says, nor shrinks below
+# it just to save a "continued" slide
 TITLE_FLOOR_PT = 20.0
 SHRINK_STEP_PT = 2.0
 MAX_BULLETS = 6  # one idea per slide: at most ~6 bullets
@@ -798,9 +799,9 @@ class Deck:
             if count == len(rest):
                 pages.append((rest, base))
                 break
-            if sum(i.bullets for i in rest) <= MAX_BULLETS:  # shrinking saves a slide
+            if sum(i.bullets for i in rest) <= MAX_BULLETS:  # shrinking a little saves a slide
                 size = self.best_size(paras(rest), region, box, base - SHRINK_STEP_PT,
-                                      BODY_FLOOR_PT)
+                                      BODY_START_PT)
                 if size is not None:
                     pages.append((rest, size))
                     break
@@ -1017,23 +1018,32 @@ class Deck:
     def topic_slides(self, topic: RTopic) -> None:
         title, english = self.plain(topic.title), False
         run: list[Item] = []
-        shown = False  # a slide of the current section is out: the next one "continues"
+        shown = False  # a content slide of this section is out: the next one "continues"
+        used = False  # any slide of this section is out (content or its own)
 
         def flush() -> None:
-            nonlocal run, shown
+            nonlocal run, shown, used
+            notes = [n for item in run for n in item.notes]
             if any(item.paras for item in run):
                 self.emit("content", title, english, run, continued=shown)
-                shown = True
-            elif run:
-                notes = [n for item in run for n in item.notes]
+                shown = used = True
+            elif run and used:  # text without bullets after a section's slide: its notes
+                self.records[-1].notes += notes
+            elif run:  # before any slide of the section: the notes of its next slide
                 if self.pending is not None:
-                    self.pending = (self.pending[0], self.pending[1], self.pending[2] + notes)
+                    self.pending[2].extend(notes)
                 else:
                     self.pending = (title, english, notes)
             run = []
 
+        def own(role: str, heading: str, heading_english: bool, items: list[Item]) -> None:
+            nonlocal used
+            flush()
+            self.emit(role, heading, heading_english, items)
+            used = True
+
         def flush_pending() -> None:
-            # Notes of a section with nothing to show get a section slide of their own.
+            # A section with nothing to show gets a slide with its title, for its notes.
             if self.pending is not None:
                 self.emit("section", self.pending[0], self.pending[1], [])
 
@@ -1042,7 +1052,7 @@ class Deck:
             if kind == "heading":
                 flush()
                 flush_pending()
-                title, english, shown = self.plain(block.text), block.fallback, False
+                title, english, shown, used = self.plain(block.text), block.fallback, False, False
                 marker = [self.marker_para()] if block.fallback else []
                 run = [Item(marker, self.block_notes(block))]
             elif kind in ("paragraph", "keypoint", "list"):
@@ -1051,28 +1061,21 @@ class Deck:
                 run.append(Item([], self.block_notes(block)))
                 self.add_term(block.term or "", block.text or "", block.fallback)
             elif kind == "notes":
-                if run:
+                if run or not self.records:
                     run.append(Item([], self.block_notes(block)))
-                elif self.pending is not None:
-                    self.pending[2].extend(self.block_notes(block))
-                elif self.records:
+                else:  # right after a slide of its own: that slide's notes
                     self.records[-1].notes += self.block_notes(block)
-                else:
-                    run.append(Item([], self.block_notes(block)))
             elif kind in ("checklist", "discussion"):
-                flush()
                 default = QUESTIONS if kind == "checklist" else DISCUSSION
                 heading = self.plain(block.text) if block.text else self.ui(default)
-                self.emit("questions", heading, block.fallback and bool(block.text),
-                          self.own_items(block))
+                own("questions", heading, block.fallback and bool(block.text),
+                    self.own_items(block))
             elif kind == "slide":
-                flush()
-                self.emit("content", self.plain(block.text), block.fallback,
-                          self.own_items(block))
+                own("content", self.plain(block.text), block.fallback, self.own_items(block))
             elif kind == "image":
                 flush()
                 self.image_slide(block, title, english, shown)
-                shown = True
+                shown = used = True
         flush()
         flush_pending()
 

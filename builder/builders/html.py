@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from builder.builders import RenderContext, register
 from builder.document import Doc
+from builder.fonts import font_faces
 from builder.localize import escaped
 from builder.markup import to_html, to_plain
 
@@ -81,6 +82,25 @@ def _qr_svg(url: str, colour: str) -> Markup:
 
 
 def render_html(doc: Doc, ctx: RenderContext) -> str:
+    """The leaflet's HTML, with large fonts pre-subset to the characters it needs (cached)."""
+    base = ctx.charsets.get(doc.lang.code, "")
+    chars = base
+    for _attempt in range(2):
+        faces, stack = font_faces(doc.lang, chars, ctx.cache)
+        html = _render_html(doc, ctx, faces, stack)
+        if not faces:
+            return html
+        from builder.builders.leaflet import document_text
+
+        extra = set(document_text(html)) - set(chars)
+        if not extra:
+            return html
+        chars = "".join(sorted(set(chars) | extra))  # a character the catalogs did not have
+    return html
+
+
+def _render_html(doc: Doc, ctx: RenderContext, font_faces_css: str,
+                 font_stack: tuple[str, ...]) -> str:
     env = environment(ctx.templates)
     env.install_gettext_callables(escaped(doc.gettext), escaped(doc.ngettext),  # type: ignore[attr-defined]
                                   newstyle=True)
@@ -113,6 +133,8 @@ def render_html(doc: Doc, ctx: RenderContext) -> str:
         "qr_label": qr_label,
         "stylesheet": (ctx.templates / "leaflet.css").as_uri(),
         "paper": "A4" if doc.paper == "a4" else "letter",
+        "font_faces": Markup(font_faces_css),
+        "font_stack": font_stack,
         "footer_right": footer_content(doc.gettext(PAGE_OF),
                                        {"page": "counter(page)", "pages": "counter(pages)"}),
         "footer_left": Markup(css_string(to_plain(doc.title, values) + " · " + doc.gettext(VERSION)
