@@ -13,7 +13,8 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -204,44 +205,25 @@ def make_doc(inputs: Inputs, job: Job) -> Doc:
                     inputs.clinic, inputs.paper, inputs.large_print)
 
 
-def _plain_data(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return {k: _plain_data(v) for k, v in asdict(value).items()}
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    if isinstance(value, dict):
-        return {str(k): _plain_data(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain_data(v) for v in value]
-    return str(value) if not isinstance(value, (int, float, bool, type(None))) else value
-
-
 def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
-    """What this one output depends on: its localized text, its UI catalog, and the fixed inputs.
+    """What this one output depends on: the strings it shows, its UI catalog, the fixed inputs.
 
-    Hashing the localized document (not whole files) means editing one block, or one
+    The localizer hashes exactly the strings it hands out, so editing one block, or one
     translation, rebuilds only the outputs that show it.
     """
-    data = {
-        "job": asdict(job),
-        "fixed": inputs.fixed,
-        "paper": inputs.paper,
-        "large_print": inputs.large_print,
-        "title": doc.title, "summary": doc.summary,
-        "topics": [_plain_data(t) for t in doc.topics],
-        "glossary": [_plain_data(t) for t in doc.glossary],
-        "fallbacks": [str(f) for f in doc.fallbacks],
-        "reviewed": doc.provenance.reviewed,
-        "date": doc.date.isoformat(),
-        "ui": _ui_digest(inputs, job.lang),
-    }
-    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    data = "|".join([job.kind, job.id, job.lang, job.level, job.fmt, inputs.fixed, inputs.paper,
+                     str(inputs.large_print), doc.content_digest, str(doc.provenance.reviewed),
+                     doc.date.isoformat(), _ui_digest(inputs, job.lang)])
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _ui_digest_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
 
 
 def _ui_digest(inputs: Inputs, lang: str) -> str:
-    path = inputs.project.locales / lang / "LC_MESSAGES" / "ui.po"
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+    return _ui_digest_of(inputs.project.locales / lang / "LC_MESSAGES" / "ui.po")
 
 
 @dataclass
@@ -288,21 +270,28 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
     inputs = load_inputs(options, langs, lib)
     out_dir = options.out_dir
     check_writable(out_dir)
+    for leftover in out_dir.rglob(".*.tmp"):  # temp files of a build that was killed
+        leftover.unlink(missing_ok=True)
     manifest = read_manifest(out_dir)
     previous = manifest["files"]
 
     # Localizing is cheap: do it for every job first, to report stale translations and skip
     # the outputs whose inputs have not changed.
     todo: list[Job] = []
-    digests: dict[Job, str] = {}
+    docs: dict[tuple[str, str, str, str], Doc] = {}
+    seen_fallbacks: set[Fallback] = set()
     for job in jobs:
-        doc = make_doc(inputs, job)
-        digests[job] = input_digest(inputs, job, doc)
-        summary.fallbacks.extend(f for f in doc.fallbacks if f not in summary.fallbacks)
+        key = (job.kind, job.id, job.lang, job.level)
+        if key not in docs:
+            docs[key] = make_doc(inputs, job)
+            for fallback in docs[key].fallbacks:
+                if fallback not in seen_fallbacks:
+                    seen_fallbacks.add(fallback)
+                    summary.fallbacks.append(fallback)
+        digest = input_digest(inputs, job, docs[key])
         entry = previous.get(job.path)
-        target = out_dir / job.path
-        if (not options.force and entry and entry.get("inputs") == digests[job]
-                and target.is_file() and entry.get("sha256") == _file_sha(target)):
+        if not options.force and entry and entry.get("inputs") == digest \
+                and _unchanged(out_dir / job.path, entry):
             summary.skipped.append(job.path)
         else:
             todo.append(job)
@@ -329,8 +318,14 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
     return summary
 
 
-def _file_sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _unchanged(path: Path, entry: dict[str, Any]) -> bool:
+    """The output is still what the manifest says (someone may have edited or replaced it)."""
+    try:
+        if path.stat().st_size != entry.get("bytes"):
+            return False
+    except OSError:
+        return False
+    return hashlib.sha256(path.read_bytes()).hexdigest() == entry.get("sha256")
 
 
 def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[str]) -> list[Result]:

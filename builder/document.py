@@ -102,6 +102,7 @@ class Doc:
     ngettext: Callable[[str, str, int], str]
     audience: str = "clinic"
     ui_missing: set[str] = field(default_factory=set)  # UI strings that fell back, while rendering
+    content_digest: str = ""  # hash of every string and fact the document shows
 
     @property
     def values(self) -> dict[str, str]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import os
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +21,7 @@ from builder.i18n.catalog import LoadedCatalog, read_catalog
 from builder.i18n.messages import context, level_key
 from builder.languages import language
 from builder.model import Image, Level, Text
+from builder.output import atomic_write
 from builder.project import Project
 
 SOURCE_LANG = "en"
@@ -77,7 +81,7 @@ def load_catalogs(project: Project, lang: str) -> Catalogs:
     folder = project.locales / lang / "LC_MESSAGES"
     problems: list[Problem] = []
     for path in sorted(folder.glob("*.po")):
-        catalog, found = read_catalog(path, lang)
+        catalog, found = _read_checked(path, lang, project.cache)
         problems.extend(found)
         if catalog is None:
             continue
@@ -91,6 +95,30 @@ def load_catalogs(project: Project, lang: str) -> Catalogs:
     return catalogs
 
 
+def _read_checked(path: Path, lang: str, cache: Path) -> tuple[LoadedCatalog | None, list[Problem]]:
+    """read_catalog, cached by the file's bytes: a catalog that passed QA once need not again."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return read_catalog(path, lang)
+    key = hashlib.sha256(data + str(path.resolve()).encode() + str(Path.cwd()).encode())
+    target = cache / "catalogs" / f"{lang}-{path.stem}-{key.hexdigest()[:24]}.pickle"
+    try:
+        with target.open("rb") as handle:
+            cached = pickle.load(handle)
+        if isinstance(cached, LoadedCatalog):
+            return cached, []
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    catalog, problems = read_catalog(path, lang)
+    if catalog is not None and not problems:  # only clean catalogs are remembered
+        with contextlib.suppress(Exception):
+            for old in target.parent.glob(f"{lang}-{path.stem}-*.pickle"):
+                old.unlink(missing_ok=True)
+            atomic_write(target, pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL))
+    return catalog, problems
+
+
 class Localizer:
     """Looks up one document's strings and records what had to fall back to English."""
 
@@ -100,6 +128,8 @@ class Localizer:
         self.level = level
         self.fallbacks: list[Fallback] = []
         self.ui_missing: set[str] = set()
+        # Every string handed out, in order: what the document shows, for incremental builds.
+        self.digest = hashlib.sha256(f"{catalogs.lang}|{level}".encode())
 
     def field(self, owner: str, value: object, name: str | None,
               misses: list[tuple[str, str]]) -> str | list[str] | None:
@@ -119,7 +149,8 @@ class Localizer:
         text, reason = self.catalogs.lookup(ctx, english)
         if text is None:
             misses.append((ctx, reason))
-            return english
+            text = english
+        self.digest.update(f"\0{ctx}\0{text}\0{reason}".encode())
         return text
 
     def record(self, where: Where, misses: list[tuple[str, str]]) -> None:
@@ -233,6 +264,8 @@ def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Le
         for term in topic.terms:
             glossary.setdefault(term.id, term)
     lang = language(catalogs.lang)
+    for topic_id in topic_ids:
+        loc.digest.update(_topic_meta_digest(lib, topic_id).encode())
     doc = Doc(kind=kind, id=doc_id, lang=lang, level=level, title=str(title),
               summary=str(summary), topics=topics,
               glossary=sorted(glossary.values(), key=lambda t: t.term.casefold()),
@@ -244,8 +277,24 @@ def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Le
                                     or lib.topics[t].review.written) for t in topic_ids]),
               clinic=clinic, paper=paper, large_print=large_print, date=document_date(lib),
               gettext=loc.gettext, ngettext=loc.ngettext, audience=audience,
-              ui_missing=loc.ui_missing)
+              ui_missing=loc.ui_missing, content_digest=loc.digest.hexdigest())
     return doc
+
+
+def _topic_meta_digest(lib: Library, topic_id: str) -> str:
+    """What a document shows of a topic besides its strings: review, sources, version, images."""
+    topic = lib.topics[topic_id]
+    digest = hashlib.sha256(topic.review.model_dump_json().encode())
+    digest.update(topic.version.encode())
+    for source in topic.sources:
+        digest.update(source.model_dump_json().encode())
+    digest.update((topic.link.url if topic.link else "").encode())
+    for block in topic.blocks:
+        if isinstance(block, Image):
+            digest.update(hashlib.sha256(lib.image_path(block).read_bytes()).digest())
+        digest.update(f"{block.id}:{block.type}:{getattr(block, 'write_in', '')}:"
+                      f"{getattr(block, 'ordered', '')}".encode())
+    return digest.hexdigest()
 
 
 def escaped(func: Callable[..., str]) -> Callable[..., Markup]:
