@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from builder import __version__
-from builder.builders import RenderContext, get, names
+from builder.builders import EXTENSIONS, RenderContext, get, names
 from builder.clinic import Clinic, load_clinic
 from builder.content import Library, load_library
 from builder.document import Doc, Fallback
@@ -43,7 +43,7 @@ class Job:
 
     @property
     def path(self) -> str:
-        return f"{self.lang}/{self.level}/{self.id}.{get(self.fmt).extension}"
+        return f"{self.lang}/{self.level}/{self.id}.{EXTENSIONS.get(self.fmt, self.fmt)}"
 
 
 @dataclass
@@ -81,6 +81,7 @@ class Summary:
     failed: list[str] = field(default_factory=list)
     fallbacks: list[Fallback] = field(default_factory=list)
     seconds: float = 0.0
+    peak_rss_mb: float = 0.0  # the largest resident memory of any process that rendered
 
 
 # -- selection -------------------------------------------------------------------------------
@@ -234,6 +235,7 @@ class Result:
     fallbacks: list[Fallback]
     ui_missing: list[str]
     seconds: float
+    rss_mb: float = 0.0
 
 
 def render_job(inputs: Inputs, job: Job, verify: bool) -> Result:
@@ -245,8 +247,11 @@ def render_job(inputs: Inputs, job: Job, verify: bool) -> Result:
         from builder.verify import verify_output
 
         verify_output(doc, job.fmt, data)
+    import resource
+
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     return Result(job, data, digest, list(doc.fallbacks), sorted(doc.ui_missing),
-                  time.perf_counter() - start)
+                  time.perf_counter() - start, rss_mb)
 
 
 def _worker_init(options: Options, langs: list[str]) -> None:
@@ -308,6 +313,7 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
             "lang": result.job.lang, "level": result.job.level, "format": result.job.fmt,
             "sha256": sha256(result.data), "bytes": len(result.data), "inputs": result.digest,
         }
+    summary.peak_rss_mb = max((r.rss_mb for r in results), default=0.0)
     ui_missing = sorted({m for r in results for m in r.ui_missing})
     for message in ui_missing:
         say(f"warning: ui: {message[:60]!r} has no current translation; printed in English")
@@ -335,6 +341,9 @@ def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[s
     failures: list[BuilderError] = []
     bar = tqdm(total=len(jobs), unit="file", disable=not options.progress or not jobs,
                file=sys.stderr, dynamic_ncols=True)
+    # Longest first (bundles, PDFs, CJK), so no worker is left with a long job at the end.
+    jobs = sorted(jobs, key=lambda j: (j.kind != "bundle", j.fmt != "pdf",
+                                       not j.lang.startswith(("zh", "ja", "ko")), j.path))
     if options.jobs <= 1 or len(jobs) <= 1:
         for job in jobs:
             try:

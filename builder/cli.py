@@ -83,8 +83,10 @@ def build(topics: tuple[str, ...], bundles: tuple[str, ...], all_: bool, langs: 
         click.echo(f"warning: {fallback}", err=True)
     if not quiet:
         click.echo(f"built {len(summary.built)}, skipped {len(summary.skipped)} (unchanged), "
-                   f"failed {len(summary.failed)}, in {summary.seconds:.1f} s "
-                   f"-> {options.out_dir}", err=True)
+                   f"failed {len(summary.failed)}, in {summary.seconds:.1f} s"
+                   + (f", peak worker memory {summary.peak_rss_mb:.0f} MB"
+                      if summary.peak_rss_mb else "")
+                   + f" -> {options.out_dir}", err=True)
 
 
 @cli.command(context_settings=CONTEXT)

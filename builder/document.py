@@ -73,6 +73,7 @@ class RTopic:
     terms: list[RTerm]
     link_url: str | None = None
     link_label: str | None = None
+    reviewer_role: str = ""
 
 
 @dataclass

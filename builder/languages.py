@@ -50,6 +50,11 @@ class Language:
     fonts: tuple[str, ...]
 
     @property
+    def display_name(self) -> str:
+        """The language's name on its own, as a label: "Español"."""
+        return self.native_name[:1].upper() + self.native_name[1:]
+
+    @property
     def direction(self) -> str:
         return "rtl" if self.rtl else "ltr"
 
@@ -73,8 +78,7 @@ def language(code: str) -> Language:
         parts = likely.split("_")
         script = next((p for p in parts[1:] if len(p) == 4), "Latn")
     tag = "-".join(p for p in (locale.language, locale.script, locale.territory) if p)
-    native = (locale.get_display_name(locale) or code)
-    native = native[0].upper() + native[1:] if script in ("Latn", "Cyrl", "Grek") else native
+    native = locale.get_display_name(locale) or code  # as written mid-sentence: "español"
     return Language(code=code, tag=tag, script=script,
                     rtl=locale.character_order == "right-to-left",
                     native_name=native, english_name=locale.english_name or code,

@@ -186,6 +186,7 @@ def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
     title = loc.field(f"{topic_id}/@title", topic.title, None, misses)
     summary = loc.field(f"{topic_id}/@summary", topic.summary, None, misses)
     label = loc.field(f"{topic_id}/@link", topic.link.label, None, misses) if topic.link else None
+    role = loc.field(f"{topic_id}/@reviewer_role", topic.review.reviewer_role, None, misses)
     loc.record(where, misses)
     blocks = []
     for block in blocks_at(topic, level):
@@ -216,7 +217,7 @@ def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
     return RTopic(id=topic_id, version=topic.version, title=str(title), summary=str(summary),
                   review=topic.review, sources=list(topic.sources), blocks=blocks, terms=terms,
                   link_url=topic.link.url if topic.link else None,
-                  link_label=str(label) if label else None)
+                  link_label=str(label) if label else None, reviewer_role=str(role))
 
 
 def localize_term(loc: Localizer, term_id: str) -> RTerm:

@@ -30,6 +30,10 @@ class Builder(Protocol):
 
 
 _REGISTRY: dict[str, Builder] = {}
+# Where each format's builder lives: imported only when that format is built, so a PDF build
+# does not pay for python-pptx, nor a deck build for WeasyPrint.
+_MODULES = {"html": "builder.builders.html", "pdf": "builder.builders.leaflet",
+            "pptx": "builder.builders.deck"}
 
 
 def register(builder: Builder) -> Builder:
@@ -40,7 +44,10 @@ def register(builder: Builder) -> Builder:
 
 
 def get(name: str) -> Builder:
-    _load_all()
+    if name not in _REGISTRY and name in _MODULES:
+        import importlib
+
+        importlib.import_module(_MODULES[name])
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -49,10 +56,7 @@ def get(name: str) -> Builder:
 
 
 def names() -> list[str]:
-    _load_all()
-    return sorted(_REGISTRY)
+    return sorted(set(_MODULES) | set(_REGISTRY))
 
 
-def _load_all() -> None:
-    # Importing a builder module registers it.
-    from builder.builders import deck, html, leaflet  # noqa: F401
+EXTENSIONS = {"html": "html", "pdf": "pdf", "pptx": "pptx"}

@@ -9,7 +9,7 @@ from typing import Any
 
 import segno
 from babel.dates import format_date
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from builder.builders import RenderContext, register
@@ -23,10 +23,15 @@ LARGE_PRINT_PT = 16.0
 
 
 @lru_cache(maxsize=4)
-def environment(templates: Path) -> Environment:
+def environment(templates: Path, cache: Path | None = None) -> Environment:
     """Jinja with autoescape on for every template whatever its extension, and StrictUndefined."""
+    bytecode = None
+    if cache is not None:  # compiled templates, so a one-leaflet build does not recompile
+        (cache / "jinja").mkdir(parents=True, exist_ok=True)
+        bytecode = FileSystemBytecodeCache(str(cache / "jinja"))
     env = Environment(
         loader=FileSystemLoader(str(templates)),
+        bytecode_cache=bytecode,
         autoescape=True,  # not select_autoescape: it looks only at the last extension (.j2)
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -101,7 +106,7 @@ def render_html(doc: Doc, ctx: RenderContext) -> str:
 
 def _render_html(doc: Doc, ctx: RenderContext, font_faces_css: str,
                  font_stack: tuple[str, ...]) -> str:
-    env = environment(ctx.templates)
+    env = environment(ctx.templates, ctx.cache)
     env.install_gettext_callables(escaped(doc.gettext), escaped(doc.ngettext),  # type: ignore[attr-defined]
                                   newstyle=True)
     locale = doc.lang.locale

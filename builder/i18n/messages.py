@@ -69,6 +69,9 @@ def topic_messages(topic: Topic) -> Iterator[Msg]:
     for name in ("title", "summary"):
         yield from _walk(f"{topic.id}/@{name}", getattr(topic, name), (name,), None,
                          FIELD_NOTES.get(name, ()))
+    yield from _walk(f"{topic.id}/@reviewer_role", topic.review.reviewer_role,
+                     ("review", "reviewer_role"), None,
+                     ("Who reviews the topic: a medical specialty, printed in the review note.",))
     if topic.link:
         yield from _walk(f"{topic.id}/@link", topic.link.label, ("link", "label"), None,
                          ("Label printed beside a QR code.",))
