@@ -27,7 +27,13 @@ from builder.errors import BuilderError, RenderError, TranslationError, UsageErr
 from builder.i18n.workflow import locale_dirs, parse_locale
 from builder.localize import SOURCE_LANG, Catalogs, load_catalogs, localize
 from builder.model import LEVELS, Level
-from builder.output import atomic_write, check_writable, read_manifest, sha256, write_manifest
+from builder.output import (
+    atomic_write_all,
+    check_writable,
+    read_manifest,
+    sha256,
+    write_manifest,
+)
 from builder.project import Project
 
 DEFAULT_FORMATS = ("pdf", "pptx", "html")
@@ -305,8 +311,10 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
 
     results = _render_all(inputs, options, todo, langs)
     # Nothing has been written yet; now write each output atomically, the manifest last.
+    # Every file is written to a temp file first and only then renamed over the real names,
+    # so a full disk or a crash changes no output; the manifest is written last.
+    atomic_write_all({out_dir / r.job.path: r.data for r in results})
     for result in results:
-        atomic_write(out_dir / result.job.path, result.data)
         summary.built.append(result.job.path)
         previous[result.job.path] = {
             "path": result.job.path, "kind": result.job.kind, "topic": result.job.id,

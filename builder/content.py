@@ -103,7 +103,8 @@ def _load_library(root: Path) -> Library:
     problems: list[Problem] = []
     lib = Library(root=root.resolve())
     if not root.is_dir():
-        raise ContentError.at(root, None, "content folder not found: run handout in the project folder or pass --project DIR")
+        raise ContentError.at(root, None, "content folder not found: run handout in the "
+                              "project folder or pass --project DIR")
 
     for path in sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml")):
         if path.suffix == ".yml" and (path.stem == "bundles" or path.name.startswith("glossary")):
@@ -117,7 +118,8 @@ def _load_library(root: Path) -> Library:
         _load_glossary(path, lib, problems)
     _load_bundles(root / BUNDLES_FILE, lib, problems)
     if not lib.topics and not problems:
-        problems.append(Problem(display_path(root), None, "no topic files (*.yaml) found: add one topic per file (see README, content format)"))
+        problems.append(Problem(display_path(root), None, "no topic files (*.yaml) found: add "
+                                "one topic per file (see README, content format)"))
     _cross_check(lib, problems)
     if problems:
         raise ContentError(problems)
@@ -135,13 +137,13 @@ def _load_topic(path: Path, lib: Library, problems: list[Problem]) -> None:
         return
     if topic.id in lib.topics:
         problems.append(Problem(shown, line_of(data, ["id"]),
-                                f"duplicate topic id '{topic.id}' (also in {lib.where[('topic', topic.id)]}): "
-                                "give each topic its own id"))
+                                f"duplicate topic id '{topic.id}' (also in "
+                                f"{lib.where[('topic', topic.id)]}): give each topic its own id"))
         return
     if path.stem != topic.id:
         problems.append(Problem(shown, line_of(data, ["id"]),
-                                f"topic id '{topic.id}' must match the file name '{path.stem}': rename "
-                                "the file or change the id"))
+                                f"topic id '{topic.id}' must match the file name "
+                                f"'{path.stem}': rename the file or change the id"))
     lib.topics[topic.id] = topic
     lib.where[("topic", topic.id)] = Where(shown, line_of(data, ["id"]))
     lib.file_digest[topic.id] = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -33,7 +33,8 @@ class Fallback:
 
     def problem(self) -> Problem:
         return Problem(self.path, self.line, f"{self.context}: translation {self.reason} in "
-                       f"{self.lang} (--strict refuses to print English in its place)")
+                       f"{self.lang}: translate it (handout i18n update, then fill in the msgstr) or build "
+                       "without --strict to print the English, marked")
 
 
 @dataclass

@@ -237,6 +237,8 @@ def document_date(lib: Library) -> dt.date:
     raw = os.environ.get("SOURCE_DATE_EPOCH")
     if raw is not None:
         try:
+            if not (raw.strip().isascii() and raw.strip().isdigit()):
+                raise ValueError(raw)
             return dt.datetime.fromtimestamp(int(raw.strip()), tz=dt.timezone.utc).date()
         except (ValueError, OverflowError, OSError):
             raise ConfigError(f"SOURCE_DATE_EPOCH: '{raw[:40]}' is not a whole number of "

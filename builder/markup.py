@@ -60,8 +60,8 @@ def check_markup(text: str) -> str | None:
                     "text; use the https:// address or remove it")
     for match in PLACEHOLDER_RE.finditer(text):
         if match.group(1) not in PLACEHOLDERS:
-            return (f"unknown placeholder {match.group()!r}; known: "
-                    + ", ".join("{" + p + "}" for p in PLACEHOLDERS))
+            return (f"unknown placeholder {match.group()!r}: use one of "
+                    + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + ", or drop the braces")
     for span in parse(text, {}):
         if span.href and not span.href.startswith(LINK_SCHEMES):
             return (f"link {span.href[:60]!r} is not allowed: only https://, mailto: and tel: "

@@ -89,8 +89,8 @@ class BlockBase(Strict):
         if isinstance(slide, dict):
             extra = set(slide) - self.levels()
             if extra:
-                raise ValueError(f"slide text given for {sorted(extra)} where the block has no text: "
-                                 "add the text at that level or delete the slide text")
+                raise ValueError(f"slide text given for {sorted(extra)} where the block has no "
+                                 "text: add the text at that level or delete the slide text")
         return self
 
 

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from builder.errors import OutputError
+from builder.errors import OutputError, Problem, display_path
 
 MANIFEST = "manifest.json"
 
@@ -83,7 +83,7 @@ def _output_error(path: Path, exc: OSError) -> OutputError:
         why = "a folder is in the way where the file goes: move it away and build again"
     else:
         why = f"cannot write ({exc.strerror or exc}): check the output folder, or use --out DIR"
-    return OutputError.at(path, None, why)
+    return OutputError([Problem(display_path(path), None, why)])
 
 
 def sha256(data: bytes) -> str:

@@ -20,7 +20,7 @@ from builder.errors import Problem, display_path
 MAX_YAML_BYTES = 1_000_000
 # A document expanding to more values than this is an alias bomb ("billion laughs"), not content.
 MAX_YAML_VALUES = 200_000
-# The only explicit tags a content file may use (`!!str 1.0`); `!!python/…` and `!custom` are refused.
+# The only explicit tags a content file may use (`!!str 1.0`); `!!python/…`, `!custom` are refused.
 PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in
               ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")}
 # C0 controls except tab and newline, DEL, C1 controls and lone surrogates (from "\ud800").
@@ -84,7 +84,7 @@ def load_yaml(path: Path, problems: list[Problem], max_bytes: int = MAX_YAML_BYT
         data = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        at: int | None = mark.line + 1 if mark is not None else None
         what = (exc.problem or exc.context or "invalid YAML").strip()
         what = _BAD_CHAR.sub("?", what)
         if "duplicate key" in what:
@@ -94,12 +94,12 @@ def load_yaml(path: Path, problems: list[Problem], max_bytes: int = MAX_YAML_BYT
         else:
             message = (f"YAML syntax error: {what}: check the indentation and quotes on this "
                        "line and the line before")
-        problems.append(Problem(shown, line, message))
+        problems.append(Problem(shown, at, message))
         return None
     except YAMLError as exc:
         # ReaderError (control characters) carries a character position, not a mark.
         pos = getattr(exc, "position", None)
-        line = text[:pos].count("\n") + 1 if isinstance(pos, int) else None
+        at = text[:pos].count("\n") + 1 if isinstance(pos, int) else None
         char = getattr(exc, "character", None)
         if isinstance(char, int):
             char = chr(char)
@@ -108,7 +108,7 @@ def load_yaml(path: Path, problems: list[Problem], max_bytes: int = MAX_YAML_BYT
         else:
             reason = f"invalid YAML ({_BAD_CHAR.sub('?', str(exc).splitlines()[-1][:80])}): " \
                      "save the file as plain UTF-8 text"
-        problems.append(Problem(shown, line, reason))
+        problems.append(Problem(shown, at, reason))
         return None
     except RecursionError:
         problems.append(Problem(shown, None, "the YAML is nested too deeply: a content file "

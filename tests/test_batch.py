@@ -83,8 +83,6 @@ def test_malformed_source_date_epoch_is_refused(project: Path, handout,
 
 def test_a_crash_while_writing_leaves_every_file_whole_and_the_next_run_finishes(
         project: Path, handout, monkeypatch: pytest.MonkeyPatch):
-    import builder.build as build_module
-
     args = ["build", "--topic", "drug-classes", "--lang", "en", "--lang", "fr", "--format", "html",
             "--jobs", "1"]
     assert handout(*args).code == EXIT_OK
@@ -93,20 +91,22 @@ def test_a_crash_while_writing_leaves_every_file_whole_and_the_next_run_finishes
     for path in (project / "content").glob("drug-classes.yaml"):
         path.write_text(path.read_text().replace("Proteasome inhibitors", "Proteasome Inhibitors"))
 
-    real_write = build_module.atomic_write
+    import builder.output as output_module
+
+    real_replace = output_module.os.replace
     calls = {"n": 0}
 
-    def dying_write(path: Path, data: bytes) -> None:
+    def dying_replace(src: str, dst: object) -> None:
         calls["n"] += 1
         if calls["n"] == 3:
-            raise KeyboardInterrupt  # the process dies half-way through writing outputs
-        real_write(path, data)
+            raise KeyboardInterrupt  # the process dies half-way through renaming outputs
+        real_replace(src, dst)
 
-    monkeypatch.setattr(build_module, "atomic_write", dying_write)
+    monkeypatch.setattr(output_module.os, "replace", dying_replace)
     from builder.cli import main
 
     assert main(args) != EXIT_OK  # interrupted (Ctrl-C): "aborted"
-    monkeypatch.setattr(build_module, "atomic_write", real_write)
+    monkeypatch.setattr(output_module.os, "replace", real_replace)
 
     after = tree_bytes(project / "output")
     assert set(after) == set(before)  # no stray or half-written file under a real name

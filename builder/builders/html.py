@@ -9,15 +9,23 @@ from typing import Any
 
 import segno
 from babel.dates import format_date
-from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+)
 from markupsafe import Markup
 
 from builder.builders import RenderContext, register
 from builder.document import Doc
+from builder.errors import ConfigError
 from builder.fonts import font_faces
 from builder.localize import escaped
 from builder.markup import to_html, to_plain
 
+TEMPLATE = "leaflet.html.j2"
 BODY_PT = {"easy": 12.5, "standard": 11.0, "detailed": 11.0}
 LARGE_PRINT_PT = 16.0
 
@@ -109,21 +117,42 @@ def _render_html(doc: Doc, ctx: RenderContext, font_faces_css: str,
     env = environment(ctx.templates, ctx.cache)
     env.install_gettext_callables(escaped(doc.gettext), escaped(doc.ngettext),  # type: ignore[attr-defined]
                                   newstyle=True)
-    locale = doc.lang.locale
-    values = doc.values
+    try:
+        template = env.get_template(TEMPLATE)
+        return _render(template, doc, ctx, doc.values, doc.lang.locale, font_faces_css,
+                       font_stack)
+    except TemplateError as exc:
+        raise template_error(exc, ctx.templates) from None
 
+
+def template_error(exc: TemplateError, templates: Path) -> ConfigError:
+    """A Jinja error as `templates/<file>:<line>: message`, never a traceback."""
+    name = getattr(exc, "name", None) or getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", None)
+    if line is None:  # UndefinedError: the line is in the traceback frame of the template
+        tb = exc.__traceback__
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if filename.endswith(".j2"):
+                name, line = Path(filename).name, tb.tb_lineno
+            tb = tb.tb_next
+    path = templates / (name or TEMPLATE)
+    return ConfigError.at(path, line, f"{exc.message or exc}: fix the template")
+
+
+def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str], locale: Any,
+            font_faces_css: str, font_stack: tuple[str, ...]) -> str:
     def md(text: str | None) -> Markup:
         return Markup(to_html(text or "", values))
 
     def date(value: dt.date | None, form: str = "long") -> str:
         return format_date(value, format=form, locale=locale) if value else ""
 
-    body_pt = LARGE_PRINT_PT if doc.large_print else BODY_PT[doc.level]
     clinic = doc.clinic
+    body_pt = LARGE_PRINT_PT if doc.large_print else BODY_PT[doc.level]
     qr_url = next((t.link_url for t in doc.topics if t.link_url), None) or clinic.profile.qr \
         or clinic.profile.web
     qr_label = next((t.link_label for t in doc.topics if t.link_url), None)
-    template = env.get_template("leaflet.html.j2")
     context: dict[str, Any] = {
         "doc": doc,
         "clinic": clinic.profile,

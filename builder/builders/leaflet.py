@@ -110,7 +110,9 @@ def render_pdf(doc: Doc, ctx: RenderContext, html: str | None = None) -> bytes:
     from weasyprint import HTML
 
     html = html if html is not None else render_html(doc, ctx)
-    check_coverage(doc.lang, document_text(html) + to_plain(doc.title))
+    places = [(b.where, to_plain(piece, doc.values)) for b in doc.blocks()
+              for piece in (b.text, b.caption, b.term, b.slide, *b.items) if piece]
+    check_coverage(doc.lang, document_text(html), places)
     files = [doc.clinic.logo] if doc.clinic.logo else []
     fetcher = asset_fetcher([ctx.templates, ctx.content / "images", ctx.cache / "fonts"], files)
     what = f"{doc.kind} {doc.id} ({doc.lang.code}, {doc.level})"
@@ -118,12 +120,13 @@ def render_pdf(doc: Doc, ctx: RenderContext, html: str | None = None) -> bytes:
         try:
             document = HTML(string=html, base_url=ctx.templates.as_uri() + "/",
                             url_fetcher=fetcher).render()
+            # Attachments are fetched while writing: the same refusal must stop it there too.
+            pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True,
+                                     uncompressed_pdf=False, custom_metadata=False)
         except BaseException as exc:  # FatalURLFetchingError derives from BaseException
             if fetcher.refused:
                 raise RenderError(f"{what}: {exc}") from None
             raise
-        pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, uncompressed_pdf=False,
-                                 custom_metadata=False)
     return bytes(pdf)
 
 

@@ -200,15 +200,15 @@ def read_catalog(path: Path, lang: str) -> tuple[LoadedCatalog | None, list[Prob
         if entry.context:
             catalog.by_context[entry.context] = entry
         if entry.msgstr and not entry.fuzzy:
-            label = f"{entry.context}: " if entry.context else f"{show(msgid)}: "
+            label = f"{show(entry.context, 80)[1:-1]}: " if entry.context else f"{show(msgid)}: "
             for reason in check_translation(msgid, entry.msgstr):
                 problems.append(Problem(shown, entry.line, label + reason))
             # Plural forms beyond the first are printed too: the same markup rules apply.
             others = message.string[1:] if isinstance(message.string, (list, tuple)) else ()
             for form in others:
-                reason = check_markup(form) if form else None
-                if reason:
-                    problems.append(Problem(shown, entry.line, label + reason))
+                why = check_markup(form) if form else None
+                if why:
+                    problems.append(Problem(shown, entry.line, label + why))
     return catalog, problems
 
 

@@ -33,7 +33,7 @@ def parse_locale(code: str) -> Locale:
     try:
         return Locale.parse(cleaned)
     except (UnknownLocaleError, ValueError, TypeError):
-        raise UsageError(f"--lang: '{code}' is not a known language code; use a code like "
+        raise UsageError(f"--lang: {code!r} is not a known language code; use a code like "
                          "es, fr, de, ar, zh_Hans or pt_BR") from None
 
 
