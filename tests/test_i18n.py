@@ -171,3 +171,33 @@ def test_every_template_is_autoescaped_and_strict(project: Path):
     assert env.get_template("leaflet.html.j2").environment.autoescape is True
     with pytest.raises(UndefinedError):
         env.from_string("{{ mispelt }}").render()
+
+
+def test_shipped_catalogs_pass_msgfmt_and_are_complete(project: Path, handout):
+    import subprocess
+
+    for lang in SHIPPED:
+        folder = project / "locales" / lang / "LC_MESSAGES"
+        files = sorted(folder.glob("*.po"))
+        assert len(files) >= 14, lang
+        for po in files:
+            result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)],
+                                    capture_output=True, text=True)
+            assert result.returncode == 0 and not result.stderr, (po, result.stderr)
+            assert raw_headers(po.read_text())["X-Review-Status"] == "draft"  # drafts, and say so
+    status = json.loads(handout("i18n", "status", "--json").out)
+    for lang in SHIPPED:
+        assert status[lang]["percent_translated"] == 100.0, lang
+        assert status[lang]["fuzzy"] == 0 and status[lang]["untranslated"] == 0, lang
+        assert status[lang]["reviewed"] is False
+
+
+def test_translated_leaflet_says_it_is_an_unreviewed_translation(project: Path, handout):
+    run = handout("build", "--topic", "supportive-care", "--lang", "de", "--level", "easy",
+                  "--format", "pdf")
+    assert run.code == EXIT_OK, run.err
+    text = " ".join(pdf_text(project / "output/de/easy/supportive-care.pdf").split())
+    catalog = read(project / "locales/de/LC_MESSAGES/ui.po")
+    draft = next(m.string for m in catalog if m.id.startswith("This %(lang)s version is a draft"))
+    assert draft.split("%(lang)s")[0].strip() in text
+    assert "warning" not in run.err  # complete: nothing fell back to English

@@ -11,6 +11,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from builder import __version__
 from builder.errors import Problem, TranslationError, UsageError, display_path
 from builder.i18n.catalog import LoadedCatalog, lex_po, read_catalog
 from builder.i18n.extract import build_templates
@@ -71,7 +72,9 @@ def init(project: Project, code: str) -> list[Path]:
         path = po_path(project, lang, domain)
         if path.exists():
             continue  # never overwrite a translator's work; `update` merges
-        catalog = Catalog(locale=locale, domain=domain, project="handout",
+        catalog = Catalog(locale=locale, domain=domain, project="handout", version=__version__,
+                          msgid_bugs_address="translations@handout.invalid",
+                          last_translator="(not yet translated) <translations@handout.invalid>",
                           creation_date=template.creation_date,
                           revision_date=template.creation_date, fuzzy=False)
         catalog.language_team = f"{locale.english_name} <translations@handout.invalid>"
