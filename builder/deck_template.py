@@ -6,11 +6,13 @@ import datetime as dt
 import sys
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from pptx import Presentation
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.opc.packuri import PackURI
+from pptx.util import Emu
 
 from builder.pptx_xml import NSMAP, P, repack, set_theme
 
@@ -34,8 +36,8 @@ LAYOUTS = {
 
 MARGIN = 0.6  # in
 WIDTH = 13.333 - 2 * MARGIN
-TITLE_Y, TITLE_H = 0.3, 1.3
-BAR_Y, BAR_H = 1.66, 0.06
+TITLE_Y, TITLE_H = 0.2, 1.45  # two lines of a 36 pt title
+BAR_Y, BAR_H = 1.7, 0.06
 BODY_Y, BODY_H = 1.9, 5.05
 GAP = 0.4
 
@@ -102,17 +104,17 @@ def _layout_shapes(name: str) -> tuple[str, bool]:
     if name == "Title":
         return (band
                 + _placeholder(2, "Title", '<p:ph type="ctrTitle"/>',
-                               (inner_x, 1.2, inner_w, 2.75), "Title", anchor="b",
+                               (inner_x, 0.8, inner_w, 2.5), "Title", anchor="b",
                                lst='<a:lvl1pPr><a:defRPr sz="4400"/></a:lvl1pPr>')
-                + _bar(11, 4.08, inner_x, inner_w)
+                + _bar(11, 3.38, inner_x, inner_w)
                 + _placeholder(3, "Subtitle", '<p:ph type="subTitle" idx="1"/>',
-                               (inner_x, 4.3, inner_w, 2.85), "Subtitle", lst=SUBTITLE)), False
+                               (inner_x, 3.55, inner_w, 3.6), "Subtitle", lst=SUBTITLE)), False
     if name == "Section":
         return (band
-                + _placeholder(2, "Title", TITLE_PH, (inner_x, 1.4, inner_w, 2.45), "Title",
+                + _placeholder(2, "Title", TITLE_PH, (inner_x, 1.1, inner_w, 2.6), "Title",
                                anchor="b", lst='<a:lvl1pPr><a:defRPr sz="4000"/></a:lvl1pPr>')
-                + _bar(11, 4.0, inner_x, inner_w)
-                + _body(3, (inner_x, 4.25, inner_w, 2.8), lst=NO_BULLETS)), False
+                + _bar(11, 3.8, inner_x, inner_w)
+                + _body(3, (inner_x, 4.0, inner_w, 3.0), lst=NO_BULLETS)), False
     if name == "Content":
         return _title() + _body(), True
     if name == "Two Column":
@@ -133,7 +135,7 @@ def _layout_shapes(name: str) -> tuple[str, bool]:
 
 
 def _level(n: int, size: int, ppr: str = "", bullet: str = "") -> str:
-    return (f'<a:lvl{n}pPr {ppr} algn="l" rtl="0" eaLnBrk="1" latinLnBrk="0" hangingPunct="1">'
+    return (f'<a:lvl{n}pPr {ppr} algn="l" rtl="0" eaLnBrk="1" latinLnBrk="0" hangingPunct="0">'
             f'{bullet}<a:defRPr sz="{size * 100}" kern="0"><a:solidFill>'
             f'<a:schemeClr val="tx1"/></a:solidFill><a:latin typeface="+mn-lt"/>'
             f'<a:ea typeface="+mn-ea"/><a:cs typeface="+mn-cs"/></a:defRPr></a:lvl{n}pPr>')
@@ -141,7 +143,7 @@ def _level(n: int, size: int, ppr: str = "", bullet: str = "") -> str:
 
 def _text_styles() -> str:
     title = ('<p:titleStyle><a:lvl1pPr algn="l" rtl="0" eaLnBrk="1" latinLnBrk="0" '
-             'hangingPunct="1"><a:lnSpc><a:spcPct val="100000"/></a:lnSpc><a:spcBef>'
+             'hangingPunct="0"><a:lnSpc><a:spcPct val="100000"/></a:lnSpc><a:spcBef>'
              '<a:spcPts val="0"/></a:spcBef><a:buNone/><a:defRPr sz="3600" b="1" kern="0">'
              f'<a:solidFill>{ACCENT}</a:solidFill><a:latin typeface="+mj-lt"/>'
              '<a:ea typeface="+mj-ea"/><a:cs typeface="+mj-cs"/></a:defRPr></a:lvl1pPr>'
@@ -173,7 +175,7 @@ def _replace(parent: etree._Element, old: etree._Element, new: etree._Element) -
     parent.replace(old, new)
 
 
-def _master(prs: Presentation) -> None:
+def _master(prs: Any) -> None:
     master = prs.slide_master._element
     c_sld = master.find(f"{P}cSld")
     slide_number = _placeholder(
@@ -193,7 +195,7 @@ def _master(prs: Presentation) -> None:
     _replace(master, master.find(f"{P}txStyles"), styles)
 
 
-def _layouts(prs: Presentation) -> None:
+def _layouts(prs: Any) -> None:
     master = prs.slide_master
     by_name = {layout.name: layout for layout in master.slide_layouts}
     keep = []
@@ -223,7 +225,7 @@ def _layouts(prs: Presentation) -> None:
         layout.part.partname = PackURI(f"/ppt/slideLayouts/slideLayout{number}.xml")
 
 
-def _package(prs: Presentation) -> None:
+def _package(prs: Any) -> None:
     """Drop the default template's 4:3 thumbnail and printer settings; fix the app properties."""
     package = prs.part.package
     for rid, rel in list(package._rels.items()):
@@ -242,7 +244,7 @@ def _package(prs: Presentation) -> None:
 
 def build_template() -> bytes:
     prs = Presentation()
-    prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
+    prs.slide_width, prs.slide_height = Emu(SLIDE_WIDTH), Emu(SLIDE_HEIGHT)
     prs.part._element.find(f"{P}sldSz").attrib.pop("type", None)  # was "screen4x3"
     set_theme(prs, name="handout", latin="Noto Sans",
               colours={"dk1": TEXT, "dk2": SUBTLE, "accent1": DEFAULT_ACCENT,

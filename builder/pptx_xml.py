@@ -76,11 +76,13 @@ def set_paragraph(p: Any, *, rtl: bool | None = None, align: str | None = None,
                   margin_left: int | None = None, indent: int | None = None,
                   space_before_pt: float | None = None, line_pct: float | None = None,
                   bullet: str | None = None, bullet_font: str | None = None,
-                  start_at: int | None = None) -> None:
+                  start_at: int | None = None, hanging_punctuation: bool | None = None) -> None:
     """Paragraph direction, alignment, hanging indent, spacing and bullet of an `<a:p>`.
 
     `bullet` is "none", "number" (1. 2. 3., from `start_at`) or a bullet character. There is
     no python-pptx API for right-to-left paragraphs (python-pptx #851), indents or bullets.
+    With `hanging_punctuation` on, PowerPoint and LibreOffice let a CJK comma or full stop hang
+    past the right edge of the box.
     """
     ppr = p.find(f"{A}pPr")
     if ppr is None:
@@ -94,6 +96,8 @@ def set_paragraph(p: Any, *, rtl: bool | None = None, align: str | None = None,
         ppr.set("marL", str(int(margin_left)))
     if indent is not None:
         ppr.set("indent", str(int(indent)))
+    if hanging_punctuation is not None:
+        ppr.set("hangingPunct", "1" if hanging_punctuation else "0")
 
     def replace(name: str, child: Any) -> None:
         for old in ppr.findall(f"{A}{name}"):

@@ -22,7 +22,7 @@ from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.exc import PackageNotFoundError
 from pptx.oxml import parse_xml
 from pptx.text.text import TextFrame, _Paragraph
-from pptx.util import Pt
+from pptx.util import Emu, Pt
 
 from builder import pptx_xml
 from builder.builders import RenderContext, register
@@ -72,9 +72,10 @@ BODY_START_PT = 20.0  # nor starts below this, whatever a clinic template says, 
 TITLE_FLOOR_PT = 20.0
 SHRINK_STEP_PT = 2.0
 MAX_BULLETS = 6  # one idea per slide: at most ~6 bullets
-# The builder fits text into 97 % of the width: headroom for renderers that set text a little
-# wider than our measurement (kerning, hinting). measure_overflow checks against 100 %.
-WIDTH_HEADROOM = 0.97
+# The builder fits text into 97 % of a box: headroom for renderers that set text a little wider
+# or taller than our measurement (kerning, hinting). measure_overflow checks against 100 %.
+WIDTH_HEADROOM = HEIGHT_HEADROOM = 0.97
+LINE_PITCH = 1.2
 TOLERANCE_PT = 0.5
 HANG = 365760  # 0.4 in: hanging indent of a bullet
 LATIN_FONT = "Noto Sans"
@@ -194,19 +195,6 @@ def _face_file(family: str, bold: bool, italic: bool) -> tuple[str, int] | None:
 def _pil_font(path: str, index: int) -> ImageFont.FreeTypeFont:
     engine = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
     return ImageFont.truetype(path, REF_PX, index=index, layout_engine=engine)
-
-
-@lru_cache(maxsize=128)
-def _line_factor(path: str, index: int) -> float:
-    """Line height per point of size: the tallest of the font's own line metrics, at least 1.2."""
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(path, fontNumber=index, lazy=True)
-    upm = font["head"].unitsPerEm
-    hhea, os2 = font["hhea"], font["OS/2"]
-    heights = (hhea.ascent - hhea.descent + hhea.lineGap, os2.usWinAscent + os2.usWinDescent,
-               os2.sTypoAscender - os2.sTypoDescender + os2.sTypoLineGap)
-    return max(1.2, max(heights) / upm)
 
 
 @lru_cache(maxsize=200_000)
@@ -348,11 +336,11 @@ class Measure:
         return lines
 
     def line_height(self, line: list[_Char], size: float) -> float:
-        faces = {(c.face, c.size) for c in line if c.char not in INVISIBLE}
-        if not faces:
-            face = self.face(LATIN_FONT, False, False)
-            return _line_factor(*face) * size
-        return max(_line_factor(*face) * sz for face, sz in faces)
+        """Single-spaced lines are 1.2 x the largest size on them, whatever the font's own
+        metrics: measured in LibreOffice (28.8 pt at 24 pt in Noto Sans, Noto Sans CJK and
+        Noto Naskh Arabic alike), and what PowerPoint does (about 1.2018 x size)."""
+        sizes = [c.size for c in line if c.char not in INVISIBLE]
+        return LINE_PITCH * max(sizes or [size])
 
 
 def _level_props(chain: list[Any], level: int) -> Iterator[Any]:
@@ -412,7 +400,7 @@ def _space(element: Any, size: float) -> float:
     if spacing is None:
         return 0.0
     kind, value = spacing
-    return value * size * 1.2 if kind == "pct" else value
+    return value * size * LINE_PITCH if kind == "pct" else value
 
 
 def text_height(tx_body: Any, width_pt: float, chain: list[Any] | None = None,
@@ -655,7 +643,7 @@ def _raster(path: Path | None) -> Path | None:
 def _scratch_frame() -> TextFrame:
     body = parse_xml(f'<p:txBody xmlns:p="{pptx_xml.P_NS}" xmlns:a="{pptx_xml.A_NS}">'
                      '<a:bodyPr/><a:lstStyle/><a:p/></p:txBody>')
-    return TextFrame(body, None)
+    return TextFrame(body, None)  # type: ignore[arg-type]  # never asked for its part
 
 
 class Deck:
@@ -668,10 +656,10 @@ class Deck:
         self.measure = Measure()
         custom = ctx.deck_template or doc.clinic.template
         path = custom or ctx.templates / "deck.pptx"
-        names = dict(DEFAULT_LAYOUTS)
-        if custom:  # a clinic's own names only make sense for the clinic's own template
-            names.update(doc.clinic.profile.layouts)
-        names.update(ctx.layout_names)
+        names: dict[str, str] = dict(DEFAULT_LAYOUTS)
+        if custom:  # layout names of a clinic's own apply to the clinic's own template only
+            names.update(ctx.layout_names or {str(k): v for k, v in
+                                              doc.clinic.profile.layouts.items()})
         self.prs = _load_template(path)
         pptx_xml.remove_slides(self.prs)
         self.layouts = find_layouts(self.prs, path, names)
@@ -695,10 +683,33 @@ class Deck:
 
     def ui(self, message: str, **values: str) -> str:
         text = self.doc.gettext(message)
-        return text % values if values else text
+        if not values:
+            return text
+        try:
+            return text % values
+        except (KeyError, ValueError, TypeError):  # a broken translation: show the English
+            return message % values
+
+    def untranslated(self, message: str) -> bool:
+        """Whether a UI string is shown in English (so set left to right, marked English)."""
+        return not self.lang.code.startswith("en") and self.doc.gettext(message) == message
+
+    def ui_para(self, message: str, **values: str) -> Para:
+        return Para([Span(self.ui(message, **values))], english=self.untranslated(message),
+                    italic=True)
+
+    def ltr(self, text: str) -> str:
+        """A Latin-script value (phone, address) kept left to right in a right-to-left deck.
+
+        In a right-to-left paragraph "1 Example Road" would read "Example Road 1".
+        """
+        if not self.lang.rtl or any(_slot(c) == "cs" for c in text):
+            return text
+        return f"{LRM}{text}{LRM}"
 
     def marker_para(self, level: int = 0) -> Para:
-        return Para([Span(self.marker)], level=level, italic=True)
+        return Para([Span(self.marker)], level=level, italic=True,
+                    english=self.untranslated(NOT_YET))
 
     def fill(self, frame: TextFrame, paras: list[Para], size: float | None,
              region: Region | None) -> None:
@@ -710,8 +721,8 @@ class Deck:
             frame.word_wrap = True
             frame.auto_size = MSO_AUTO_SIZE.NONE  # normAutofit only acts once edited in PowerPoint
             left, top, right, bottom = region.box.insets
-            frame.margin_left, frame.margin_top = left, top
-            frame.margin_right, frame.margin_bottom = right, bottom
+            frame.margin_left, frame.margin_top = Emu(left), Emu(top)
+            frame.margin_right, frame.margin_bottom = Emu(right), Emu(bottom)
         started = False
         for index, para in enumerate(paras):
             p = body.add_p()
@@ -733,7 +744,8 @@ class Deck:
                 indent=-hang if bulleted else 0, space_before_pt=before, line_pct=100,
                 bullet={"bullet": "•" if para.level == 0 else "–", "number": "number",
                         "none": "none"}[para.bullet],
-                bullet_font=LATIN_FONT, start_at=start)
+                bullet_font=LATIN_FONT, start_at=start,
+                hanging_punctuation=False)  # measured text stays inside the box
             paragraph = _Paragraph(p, frame)
             lang = "en" if para.english else self.lang.tag
             for span in para.spans:
@@ -766,7 +778,7 @@ class Deck:
         if not paras:
             return True
         need = self.height(paras, size, region, box.inner_width_pt * WIDTH_HEADROOM)
-        return need <= box.inner_height_pt
+        return need <= box.inner_height_pt * HEIGHT_HEADROOM
 
     def best_size(self, paras: list[Para], region: Region, box: Box, start: float,
                   floor: float) -> float | None:
@@ -777,12 +789,16 @@ class Deck:
             size -= SHRINK_STEP_PT
         return None
 
-    def paginate(self, items: list[Item], region: Region, box: Box) -> list[tuple[list[Item],
-                                                                                  float]]:
-        """Items split over as few slides as fit, each with the size its text is set in."""
+    def paginate(self, items: list[Item], region: Region, box: Box,
+                 save_floor: float = BODY_START_PT) -> list[tuple[list[Item], float]]:
+        """Items split over as few slides as fit, each with the size its text is set in.
+
+        To save a "continued" slide the text may shrink to `save_floor`; a bullet too long for a
+        slide of its own shrinks to the floor (18 pt), then is cut between words.
+        """
         base = max(region.size, BODY_START_PT)
         pages: list[tuple[list[Item], float]] = []
-        rest = list(items)
+        rest = _with_bullets(items)
 
         def paras(chunk: list[Item]) -> list[Para]:
             return [p for item in chunk for p in item.paras]
@@ -801,7 +817,7 @@ class Deck:
                 break
             if sum(i.bullets for i in rest) <= MAX_BULLETS:  # shrinking a little saves a slide
                 size = self.best_size(paras(rest), region, box, base - SHRINK_STEP_PT,
-                                      BODY_START_PT)
+                                      save_floor)
                 if size is not None:
                     pages.append((rest, size))
                     break
@@ -843,8 +859,7 @@ class Deck:
             else:
                 high = mid - 1
         head = replace(first, spans=_cut(first.spans, 0, best))
-        tail = replace(first, spans=_cut(first.spans, best, len(text)), bullet="none",
-                       level=first.level)
+        tail = replace(first, spans=_cut(first.spans, best, len(text)))
         return Item([head], item.notes), Item([tail] + item.paras[1:], [])
 
     # -- slides ----------------------------------------------------------------------------
@@ -888,7 +903,10 @@ class Deck:
                                   else text_box.left + text_box.width - side)
             text_box = text_box.moved(text_box.left + (side + gap if self.lang.rtl else 0),
                                       text_box.width - side - gap)
-        pages = self.paginate(items, text_region, text_box) if items else [([], text_region.size)]
+        # A title or closing slide shrinks its text rather than continue on a second slide.
+        floor = BODY_FLOOR_PT if role in ("title", "closing") else BODY_START_PT
+        pages = self.paginate(items, text_region, text_box, floor) if items \
+            else [([], text_region.size)]
         for number, (page, size) in enumerate(pages):
             keep = {text_region.idx}
             slide, title_shape, bodies = self.new_slide(layout, keep)
@@ -932,18 +950,17 @@ class Deck:
         doc = self.doc
         level = self.ui(LEVEL_LABELS[doc.level])
         when = format_date(doc.date, format="long", locale=doc.lang.locale)
-        paras = [Para([Span(f"{doc.lang.native_name} · {level}")]),
-                 Para([Span(doc.clinic.profile.name)], bold=True),
+        paras = [Para([Span(f"{doc.lang.display_name} · {level}")]),
+                 Para([Span(self.ltr(doc.clinic.profile.name))], bold=True),
                  Para([Span(when)])]
         status = []
         if any(t.review.status == "draft" for t in doc.topics):
-            status.append(Para([Span(self.ui(DRAFT))], italic=True))
+            status.append(self.ui_para(DRAFT))
         if doc.provenance.translated:
             message = TRANSLATED_REVIEWED if doc.provenance.reviewed else TRANSLATED_DRAFT
-            status.append(Para([Span(self.ui(message, lang=doc.lang.native_name))], italic=True))
+            status.append(self.ui_para(message, lang=doc.lang.native_name))
         if doc.fallbacks:
-            status.append(Para([Span(self.ui(SOME_ENGLISH, lang=doc.lang.native_name))],
-                               italic=True))
+            status.append(self.ui_para(SOME_ENGLISH, lang=doc.lang.native_name))
         notes = [Para(self.spans(doc.title), bold=True), Para(self.spans(doc.summary)),
                  *paras, *status]
         self.emit("title", self.plain(doc.title), False, [Item(paras + status, notes)])
@@ -962,7 +979,7 @@ class Deck:
         items = [Item([Para(self.spans(t.title), bullet="bullet")],
                       [Para(self.spans(t.title), bold=True), Para(self.spans(t.summary))])
                  for t in self.doc.topics]
-        self.emit("content", self.ui(AGENDA), False, items)
+        self.emit("content", self.ui(AGENDA), self.untranslated(AGENDA), items)
 
     def block_notes(self, block: RBlock) -> list[Para]:
         """The full text of a block, at the document's level, for the speaker notes."""
@@ -1068,7 +1085,8 @@ class Deck:
             elif kind in ("checklist", "discussion"):
                 default = QUESTIONS if kind == "checklist" else DISCUSSION
                 heading = self.plain(block.text) if block.text else self.ui(default)
-                own("questions", heading, block.fallback and bool(block.text),
+                own("questions", heading,
+                    block.fallback if block.text else self.untranslated(default),
                     self.own_items(block))
             elif kind == "slide":
                 own("content", self.plain(block.text), block.fallback, self.own_items(block))
@@ -1110,7 +1128,7 @@ class Deck:
             self.add_term(term.term, term.text, term.fallback)
         if self.terms:
             items = [self.terms[key] for key in sorted(self.terms)]
-            self.emit("content", self.ui(GLOSSARY), False, items)
+            self.emit("content", self.ui(GLOSSARY), self.untranslated(GLOSSARY), items)
 
     def closing_slide(self) -> None:
         doc, profile = self.doc, self.doc.clinic.profile
@@ -1118,22 +1136,22 @@ class Deck:
             or profile.web
         label = next((t.link_label for t in doc.topics if t.link_url), None)
 
-        def ltr(text: str) -> str:  # phone numbers and addresses read left to right
-            return f"{LRM}{text}{LRM}" if self.lang.rtl else text
-
-        paras = [Para([Span(profile.name)], bold=True),
-                 Para([Span(f"{self.ui(PHONE)} "), Span(ltr(profile.phone))])]
+        paras = [Para([Span(self.ltr(profile.name))], bold=True),
+                 Para([Span(f"{self.ui(PHONE)} "), Span(self.ltr(profile.phone))],
+                      english=self.untranslated(PHONE))]
         if profile.email:
             paras.append(Para([Span(f"{self.ui(EMAIL)} "),
-                               Span(ltr(profile.email), href=f"mailto:{profile.email}")]))
+                               Span(self.ltr(profile.email), href=f"mailto:{profile.email}")],
+                              english=self.untranslated(EMAIL)))
         address = profile.address if isinstance(profile.address, list) else [profile.address]
-        paras.append(Para([Span(", ".join(address))]))
+        paras.append(Para([Span(self.ltr(", ".join(address)))]))
         caption = self.spans(label) if label else [Span(self.ui(SCAN))]
-        paras.append(Para(caption + [Span(" "), Span(ltr(url), href=url)]))
-        disclaimer = Para([Span(self.ui(DISCLAIMER))], italic=True)
+        paras.append(Para(caption + [Span(" "), Span(self.ltr(url), href=url)],
+                          english=not label and self.untranslated(SCAN)))
+        disclaimer = self.ui_para(DISCLAIMER)
         qr = BytesIO()
         segno.make(url, error="m").save(qr, kind="png", scale=10, border=2)
-        self.emit("closing", self.ui(CONTACT), False,
+        self.emit("closing", self.ui(CONTACT), self.untranslated(CONTACT),
                   [Item(paras + [disclaimer], paras + [disclaimer])],
                   picture=(qr.getvalue(), self.ui(QR_ALT, address=url)))
 
@@ -1166,8 +1184,8 @@ class Deck:
         doc = self.doc
         props = self.prs.core_properties
         when = dt.datetime.combine(doc.date, dt.time())
-        props.title = self.plain(doc.title)
-        props.subject = self.plain(doc.summary)
+        props.title = _property(self.plain(doc.title))
+        props.subject = _property(self.plain(doc.summary))
         props.author = props.last_modified_by = doc.clinic.profile.name
         props.language = doc.lang.tag
         props.keywords = ", ".join((self.ui(KEYWORDS), "RRMM", doc.level, doc.lang.tag))
@@ -1180,6 +1198,29 @@ class Deck:
         props.comments = ""
         props.created = props.modified = props.last_printed = when
         props.revision = 1
+
+
+def _property(text: str) -> str:
+    """A document property: python-pptx (and the format) allow 255 characters."""
+    return text if len(text) <= 255 else text[:254].rstrip() + "…"
+
+
+def _with_bullets(items: list[Item]) -> list[Item]:
+    """Items without bullets merged into the next one (or the last), so no slide is empty."""
+    out: list[Item] = []
+    carried: list[Para] = []
+    for item in items:
+        if item.paras:
+            out.append(Item(item.paras, carried + item.notes))
+            carried = []
+        else:
+            carried += item.notes
+    if carried:
+        if out:
+            out[-1] = Item(out[-1].paras, out[-1].notes + carried)
+        else:
+            out.append(Item([], carried))
+    return out
 
 
 def _cut(spans: list[Span], start: int, end: int) -> list[Span]:
