@@ -66,10 +66,9 @@ def missing_blocks(doc: Doc, fmt: str, data: bytes) -> list[Problem]:
     elif fmt == "pptx":
         found = normalize(pptx_text(data))
     else:
-        found = normalize(re.sub(r"<[^>]+>", " ", data.decode("utf-8")))
         import html
 
-        found = normalize(html.unescape(found))
+        found = normalize(html.unescape(re.sub(r"<[^>]+>", " ", data.decode("utf-8"))))
     problems = []
     for block in doc.blocks():
         for piece in block_texts(block, doc, fmt):
