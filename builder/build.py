@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import sys
 import time
@@ -262,7 +263,8 @@ def render_job(inputs: Inputs, job: Job, verify: bool) -> Result:
 
 def _worker_init(options: Options, langs: list[str]) -> None:
     global _INPUTS
-    _INPUTS = load_inputs(options, langs)
+    if _INPUTS is None:  # not inherited (a start method other than fork): load them here
+        _INPUTS = load_inputs(options, langs)
 
 
 def _worker_render(job: Job, verify: bool) -> Result:
@@ -342,6 +344,15 @@ def _unchanged(path: Path, entry: dict[str, Any]) -> bool:
     return hashlib.sha256(path.read_bytes()).hexdigest() == entry.get("sha256")
 
 
+def _warm_font_cache(inputs: Inputs, jobs: list[Job]) -> None:
+    """Subset the large fonts once, here, so workers do not all do it at the same time."""
+    from builder.fonts import font_faces
+    from builder.languages import language
+
+    for lang in sorted({j.lang for j in jobs if j.fmt in ("pdf", "html")}):
+        font_faces(language(lang), inputs.ctx.charsets.get(lang, ""), inputs.ctx.cache)
+
+
 def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[str]) -> list[Result]:
     from tqdm import tqdm
 
@@ -360,8 +371,13 @@ def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[s
                 failures.append(exc)
             bar.update()
     else:
+        global _INPUTS
+        _INPUTS = inputs  # forked workers inherit what the parent already loaded and checked
+        _warm_font_cache(inputs, jobs)
+        context = multiprocessing.get_context("fork" if "fork" in
+                                              multiprocessing.get_all_start_methods() else None)
         with ProcessPoolExecutor(max_workers=options.jobs, initializer=_worker_init,
-                                 initargs=(options, langs)) as pool:
+                                 initargs=(options, langs), mp_context=context) as pool:
             futures = [pool.submit(_worker_render, job, options.verify) for job in jobs]
             for future in as_completed(futures):
                 try:
