@@ -7,7 +7,6 @@ is written until every selected output has rendered (and, with --verify, been re
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
 import sys
@@ -184,7 +183,7 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
         raise TranslationError(problems)
     ctx = RenderContext(templates=project.templates, content=project.content,
                         cache=project.cache, deck_template=clinic.template,
-                        layout_names=dict(clinic.profile.layouts),
+                        layout_names={str(k): v for k, v in clinic.profile.layouts.items()},
                         charsets={lang: c.charset() for lang, c in catalogs.items()})
     paper = options.paper or clinic.profile.paper
     return Inputs(project, lib, clinic, catalogs, ctx, paper, options.large_print,
@@ -202,9 +201,10 @@ def _fixed_digest(project: Project, clinic: Clinic) -> str:
         if path.is_file():
             digest.update(path.relative_to(project.templates).as_posix().encode())
             digest.update(path.read_bytes())
-    for path in (clinic.path, clinic.logo, clinic.template):
-        if path is not None:
-            digest.update(path.read_bytes())
+    files: list[Path | None] = [clinic.path, clinic.logo, clinic.template]
+    for used in files:
+        if used is not None:
+            digest.update(used.read_bytes())
     return digest.hexdigest()
 
 

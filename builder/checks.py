@@ -131,8 +131,8 @@ def _check_language(lib: Library, catalogs: Catalogs, report: Report) -> None:
             localize_topic(loc, topic_id)
 
             def translate(key: tuple[Any, ...], text: str, _level: Level = level,
-                          _topic: str = topic_id) -> str:
-                return _translated(loc, _topic, key, text, _level)
+                          _topic: str = topic_id, _loc: Localizer = loc) -> str:
+                return _translated(_loc, _topic, key, text, _level)
 
             report.scores[(topic_id, level, lang)] = score(
                 topic_prose(topic, level, translate), lang, level)  # type: ignore[arg-type]

@@ -269,7 +269,7 @@ def _load_bundles(path: Path, lib: Library, problems: list[Problem]) -> None:
                                     "give each bundle its own id"))
         lib.bundles[bundle.id] = bundle
         lib.where[("bundle", bundle.id)] = Where(display_path(path), line)
-        for pos, topic_id in enumerate(bundle.topics):
+        for pos, _topic_id in enumerate(bundle.topics):
             lib.where[("bundle-topic", bundle.id, str(pos))] = Where(
                 display_path(path), line_of(data, ["bundles", index, "topics", pos]))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 # Exit codes, documented in README.md ("Exit codes").
 EXIT_OK = 0
@@ -43,7 +44,7 @@ class BuilderError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @classmethod
-    def at(cls, path: str | Path, line: int | None, message: str) -> BuilderError:
+    def at(cls, path: str | Path, line: int | None, message: str) -> Self:
         return cls([Problem(display_path(path), line, message)])
 
 

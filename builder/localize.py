@@ -239,7 +239,7 @@ def document_date(lib: Library) -> dt.date:
         try:
             if not (raw.strip().isascii() and raw.strip().isdigit()):
                 raise ValueError(raw)
-            return dt.datetime.fromtimestamp(int(raw.strip()), tz=dt.timezone.utc).date()
+            return dt.datetime.fromtimestamp(int(raw.strip()), tz=dt.UTC).date()
         except (ValueError, OverflowError, OSError):
             raise ConfigError(f"SOURCE_DATE_EPOCH: '{raw[:40]}' is not a whole number of "
                               "seconds since 1970-01-01 (e.g. 1767225600); fix or unset it") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -45,8 +45,8 @@ class Text:
         return set(LEVELS)
 
 
-PerLevel = Union[str, dict[Level, str]]
-PerLevelList = Union[list[str], dict[Level, list[str]]]
+PerLevel = str | dict[Level, str]
+PerLevelList = list[str] | dict[Level, list[str]]
 
 
 def _check_per_level(value: object) -> object:
@@ -69,6 +69,7 @@ def _check_per_level(value: object) -> object:
 
 class BlockBase(Strict):
     id: Annotated[str, Field(pattern=ID_PATTERN)]
+    type: str  # each block type narrows it to its Literal name (the union's discriminator)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -80,7 +81,7 @@ class BlockBase(Strict):
 
     def levels(self) -> set[Level]:
         """The reading levels this block exists at."""
-        main = getattr(self, "items", None) if self.type in ITEM_BLOCKS else getattr(self, "text")
+        main = getattr(self, "items", None) if self.type in ITEM_BLOCKS else getattr(self, "text", None)
         return Text.levels(main)
 
     @model_validator(mode="after")
@@ -161,8 +162,8 @@ class Discussion(BlockBase):
 
 ITEM_BLOCKS = {"list", "checklist", "slide", "discussion"}
 Block = Annotated[
-    Union[Heading, Paragraph, ListBlock, KeyPoint, Checklist, Term, Image, SlideOnly,
-          NotesOnly, Discussion],
+    Heading | Paragraph | ListBlock | KeyPoint | Checklist | Term | Image | SlideOnly | NotesOnly
+    | Discussion,
     Field(discriminator="type"),
 ]
 BLOCK_TYPES = ("heading", "paragraph", "list", "keypoint", "checklist", "term", "image", "slide",

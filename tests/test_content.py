@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builder.content import load_library
 from conftest import REPO, tree_bytes
 
+from builder.content import load_library
 from builder.errors import EXIT_CONTENT, ContentError
 from builder.model import LEVELS
 
@@ -26,7 +26,8 @@ def test_three_mistakes_give_three_located_messages_and_nothing_is_written(proje
     text = path.read_text()
     text = text.replace('version: "1.0"', 'version: "1.0"\ncolour: red', 1)
     text = text.replace("type: paragraph", "type: paragraf", 1)
-    text = text.replace("      easy: Myeloma can change over time", "      eazy: Myeloma can change over time", 1)
+    text = text.replace("      easy: Myeloma can change over",
+                        "      eazy: Myeloma can change over", 1)
     path.write_text(text)
     lines = text.splitlines()
     before = tree_bytes(project / "output") if (project / "output").exists() else {}
@@ -39,8 +40,8 @@ def test_three_mistakes_give_three_located_messages_and_nothing_is_written(proje
     assert len(errors) == 3, run.err
     expected_lines = {
         lines.index("colour: red") + 1,
-        next(i for i, l in enumerate(lines) if "type: paragraf" in l) + 1,
-        next(i for i, l in enumerate(lines) if "eazy:" in l) + 1,
+        next(i for i, line in enumerate(lines) if "type: paragraf" in line) + 1,
+        next(i for i, line in enumerate(lines) if "eazy:" in line) + 1,
     }
     found_lines = {int(e.split(":")[2]) for e in errors}
     assert found_lines == expected_lines

@@ -97,7 +97,7 @@ def test_changed_english_makes_exactly_that_entry_fuzzy_everywhere_and_the_build
     strict = handout("build", "--topic", "relapsed-refractory", "--lang", "es", "--level",
                      "standard", "--format", "pdf", "--strict", "--force")
     assert strict.code == EXIT_TRANSLATION
-    assert f"content/relapsed-refractory.yaml:" in strict.err and CTX in strict.err
+    assert "content/relapsed-refractory.yaml:" in strict.err and CTX in strict.err
 
     check = handout("check", "--lang", "es")
     assert CTX in check.out
@@ -148,7 +148,7 @@ def test_dates_and_language_names_come_from_babel(project: Path, handout, lang, 
 
 def test_translation_markup_is_escaped_even_past_the_qa_gate(project: Path):
     """Jinja marks a translated string safe; our gettext escapes it first (hazard: Templates)."""
-    from builder.build import Options, load_inputs, make_doc, Job
+    from builder.build import Job, Options, load_inputs, make_doc
     from builder.builders.html import render_html
     from builder.project import Project
 

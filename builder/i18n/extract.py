@@ -63,7 +63,7 @@ def new_catalog(domain: str, creation: dt.datetime) -> Catalog:
 def _creation_date(lib: Library) -> dt.datetime:
     # From the content, not the clock: extracting twice from the same content gives the same file.
     newest = max((t.review.last_reviewed or t.review.written) for t in lib.topics.values())
-    return dt.datetime.combine(newest, dt.time(), tzinfo=dt.timezone.utc)
+    return dt.datetime.combine(newest, dt.time(), tzinfo=dt.UTC)
 
 
 def build_templates(project: Project) -> dict[str, Catalog]:
@@ -76,7 +76,8 @@ def build_templates(project: Project) -> dict[str, Catalog]:
         catalog = catalogs.setdefault(domain, new_catalog(domain, creation))
         with path.open("rb") as handle:
             for line, message, comments, context in extract(
-                    extract_content, handle, keywords={"pgettext": ((1, "c"), 2)}):
+                    extract_content, handle,  # type: ignore[arg-type]
+                    keywords={"pgettext": ((1, "c"), 2)}):
                 catalog.add(message, None, [(display_path(path), line)],
                             auto_comments=comments, context=context)
 

@@ -53,7 +53,7 @@ def _walk(owner: str, value: object, loc: tuple[str | int, ...], field: str | No
                 yield Msg(context(owner, level, field or "item", index), item,
                           (*level_loc, index), comments)
         else:
-            yield Msg(context(owner, level, field), text, level_loc, comments)
+            yield Msg(context(owner, level, field), str(text), level_loc, comments)
 
 
 FIELD_NOTES = {

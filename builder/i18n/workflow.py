@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
@@ -104,8 +105,8 @@ def merge(old: Catalog, template: Catalog) -> Catalog:
         if not message.id:
             continue
         flags: set[str] = set()
-        previous: object = ()
-        string: object = ""
+        previous: Any = ()
+        string: Any = ""
         user_comments: list[str] = []
         same = by_key.get((message.context, message.id))
         changed = by_context.get(message.context) if message.context else None
@@ -123,12 +124,12 @@ def merge(old: Catalog, template: Catalog) -> Catalog:
             used.add((changed.context, changed.id))
         if "python-format" in message.flags:
             flags.add("python-format")
-        new[message.id] = Message(message.id, string, list(message.locations), flags,
-                                  message.auto_comments, user_comments, previous,
+        new[message.id] = Message(message.id, string, list(message.locations),  # type: ignore[index]
+                                  flags, message.auto_comments, user_comments, previous,
                                   context=message.context)
     for key, message in by_key.items():
         if key not in used and message.string:
-            new.obsolete[key] = message
+            new.obsolete[key] = message  # type: ignore[index]
     return new
 
 
@@ -215,7 +216,7 @@ def status(project: Project, langs: Iterable[str] | None = None) -> dict[str, di
                 elif (have is not None and have.fuzzy and have.string) or (
                         message.context in by_context and by_context[message.context].string):
                     counts.fuzzy += 1
-                    counts.stale.append(message.context or message.id)
+                    counts.stale.append(str(message.context or message.id))
                 else:
                     counts.untranslated += 1
             per_domain[domain] = counts.as_dict()
