@@ -157,3 +157,38 @@ def test_pdf_metadata_is_accessible(project: Path, handout):
     meta = reader.metadata
     assert meta.title and meta.subject and meta.author == "Demo Myeloma Clinic"
     assert "RRMM" in (meta.get("/Keywords") or "")
+
+
+def _alt_texts(path: Path) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        node = node.get_object()  # type: ignore[attr-defined]
+        if not hasattr(node, "get"):
+            return
+        if "/Alt" in node:
+            found.append(str(node["/Alt"]))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            if hasattr(kid, "get_object"):
+                walk(kid)
+
+    walk(PdfReader(path).trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+@pytest.mark.parametrize("lang, word", [("en", "Diagram"), ("de", "Schaubild"),
+                                        ("zh_Hans", "示意图"), ("ar", "رسم")])
+def test_images_carry_alt_text_in_the_readers_language(project: Path, handout, lang, word):
+    from pptx import Presentation
+
+    run = handout("build", "--topic", "stem-cell-transplant", "--lang", lang, "--level", "easy",
+                  "--format", "pdf", "--format", "pptx")
+    assert run.code == EXIT_OK, run.err
+    alts = _alt_texts(project / f"output/{lang}/easy/stem-cell-transplant.pdf")
+    assert any(alt.startswith(word) for alt in alts), alts
+    deck = Presentation(str(project / f"output/{lang}/easy/stem-cell-transplant.pptx"))
+    descr = [shape._element.nvPicPr.cNvPr.get("descr") for slide in deck.slides
+             for shape in slide.shapes if shape.shape_type == 13]
+    assert any(d and d.startswith(word) for d in descr), descr
+    assert not any(d and d.endswith((".png", ".svg")) for d in descr)  # never the file name
