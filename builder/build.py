@@ -96,7 +96,7 @@ def available_langs(project: Project) -> list[str]:
     return [SOURCE_LANG, *[lang for lang in locale_dirs(project) if lang != SOURCE_LANG]]
 
 
-def plan(lib: Library, options: Options) -> list[Job]:
+def plan(lib: Library, options: Options, default_langs: list[str] | None = None) -> list[Job]:
     """The jobs the command line selects; unknown names are usage errors, all reported at once."""
     problems: list[str] = []
     docs: list[tuple[str, str]] = []
@@ -118,7 +118,7 @@ def plan(lib: Library, options: Options) -> list[Job]:
         problems.append("nothing selected: give --topic ID, --bundle ID or --all")
     known_langs = available_langs(options.project)
     langs = []
-    for code in options.langs or known_langs:
+    for code in options.langs or default_langs or known_langs:
         try:
             lang = str(parse_locale(code)) if code not in known_langs else code
         except UsageError as exc:
@@ -278,7 +278,9 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
     start = time.perf_counter()
     summary = Summary()
     lib = load_library(options.project.content, options.project.cache)
-    jobs = plan(lib, options)
+    # Without --lang, a clinic's own profile says which languages it hands out.
+    clinic_langs = load_clinic(options.clinic_path).profile.languages if options.clinic else None
+    jobs = plan(lib, options, clinic_langs)
     langs = sorted({j.lang for j in jobs})
     inputs = load_inputs(options, langs, lib)
     out_dir = options.out_dir

@@ -206,6 +206,10 @@ def status(langs: tuple[str, ...], as_json: bool, stale: bool, project: Path | N
             click.echo(f"{lang:<10} {domain:<30} {counts['total']:>6} {counts['translated']:>6} "
                        f"{counts['fuzzy']:>6} {counts['untranslated']:>6} {counts['obsolete']:>5} "
                        f"{counts['percent_translated']:>6}")
+        if stale:
+            for domain, counts in data["domains"].items():  # type: ignore[attr-defined]
+                for context in counts["stale"]:
+                    click.echo(f"{lang:<10} stale: {context}")
         click.echo(f"{lang:<10} {'TOTAL':<30} {data['total']:>6} {data['translated']:>6} "
                    f"{data['fuzzy']:>6} {data['untranslated']:>6} {data['obsolete']:>5} "
                    f"{data['percent_translated']:>6}   reviewed: "

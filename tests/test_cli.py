@@ -67,3 +67,16 @@ def test_version_and_help_everywhere(project: Path):
         assert result.returncode == 0, (args, result.stderr)
         assert "Usage:" in result.stdout
     assert "Exit codes" in cli("--help").stdout
+
+
+def test_a_clinic_profile_chooses_the_default_languages(project: Path, handout):
+    profile = project / "templates/clinic/demo.yaml"
+    mine = project / "my-clinic.yaml"
+    mine.write_text(profile.read_text().replace("languages: [en, es, fr, de, ar, zh_Hans]",
+                                                "languages: [en, ar]")
+                    .replace("logo: demo-logo.svg", "logo: templates/clinic/demo-logo.svg"))
+    run = handout("build", "--topic", "questions-to-ask", "--level", "easy", "--format", "html",
+                  "--clinic", str(mine))
+    assert run.code == EXIT_OK, run.err
+    langs = sorted(p.name for p in (project / "output").iterdir() if p.is_dir())
+    assert langs == ["ar", "en"]

@@ -201,3 +201,28 @@ def test_translated_leaflet_says_it_is_an_unreviewed_translation(project: Path, 
     draft = next(m.string for m in catalog if m.id.startswith("This %(lang)s version is a draft"))
     assert draft.split("%(lang)s")[0].strip() in text
     assert "warning" not in run.err  # complete: nothing fell back to English
+
+
+def test_stale_entries_are_listed_by_status(project: Path, handout):
+    content = project / "content" / "relapsed-refractory.yaml"
+    content.write_text(content.read_text().replace(OLD, NEW))
+    run = handout("i18n", "status", "--stale", "--lang", "fr")
+    assert run.code == EXIT_OK
+    assert f"fr         stale: {CTX}" in run.out
+
+
+def test_devanagari_is_shaped_with_its_own_font(project: Path, handout):
+    """A language we do not ship: init, translate one entry, build; the right font is used."""
+    import subprocess
+
+    assert handout("i18n", "extract").code == EXIT_OK
+    assert handout("i18n", "init", "hi").code == EXIT_OK
+    set_translation(project / "locales/hi/LC_MESSAGES/relapsed-refractory.po",
+                    "relapsed-refractory/@title/easy", "जब मायलोमा वापस आता है")
+    run = handout("build", "--topic", "relapsed-refractory", "--lang", "hi", "--level", "easy",
+                  "--format", "pdf")
+    assert run.code == EXIT_OK, run.err
+    pdf = project / "output/hi/easy/relapsed-refractory.pdf"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "Devanagari" in fonts
+    assert "जब मायलोमा वापस आता है" in pdf_text(pdf)

@@ -219,7 +219,7 @@ def status(project: Project, langs: Iterable[str] | None = None) -> dict[str, di
                     counts.stale.append(str(message.context or message.id))
                 else:
                     counts.untranslated += 1
-            per_domain[domain] = counts.as_dict()
+            per_domain[domain] = {**counts.as_dict(), "stale": counts.stale}
             total.add(counts)
         report[lang] = {**total.as_dict(), "reviewed": reviewed, "domains": per_domain}
     return report
