@@ -192,3 +192,12 @@ def test_images_carry_alt_text_in_the_readers_language(project: Path, handout, l
              for shape in slide.shapes if shape.shape_type == 13]
     assert any(d and d.startswith(word) for d in descr), descr
     assert not any(d and d.endswith((".png", ".svg")) for d in descr)  # never the file name
+
+
+@pytest.mark.slow
+def test_no_sentences_run_together(matrix: Path):
+    """Template pieces joined without a space ("reviewed.Next review") read as one word."""
+    for lang in ("en", "de", "es", "fr"):
+        for path in (matrix / lang).rglob("*.pdf"):
+            glued = re.findall(r"[a-z)]\.[A-Z][a-z]+", pdf_text(path))
+            assert not glued, (path.name, glued[:3])
