@@ -87,6 +87,7 @@ def footer_content(template: str, counters: dict[str, str]) -> Markup:
     return Markup(" ".join(parts) or '""')
 
 
+@lru_cache(maxsize=32)  # the same few addresses on every leaflet of a batch
 def _qr_svg(url: str, colour: str) -> Markup:
     qr = segno.make(url, error="m")
     # Inline SVG we generate ourselves; nothing of the user's reaches it but the URL's modules.
