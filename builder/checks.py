@@ -10,9 +10,9 @@ from builder.document import Fallback
 from builder.errors import Problem, TranslationError
 from builder.i18n.messages import SLIDE_BUDGET
 from builder.localize import SOURCE_LANG, Catalogs, Localizer, load_catalogs, localize_topic
-from builder.model import LEVELS, Level, Text
+from builder.model import LEVELS, Text
 from builder.project import Project
-from builder.readability import Score, score, topic_prose
+from builder.readability import Score, localized_prose, score
 
 
 @dataclass
@@ -126,42 +126,12 @@ def _check_language(lib: Library, catalogs: Catalogs, report: Report) -> None:
     lang = catalogs.lang
     seen: set[Fallback] = set()
     for level in LEVELS:
-        loc = Localizer(lib, catalogs, level)  # type: ignore[arg-type]
-        for topic_id, topic in sorted(lib.topics.items()):
-            localize_topic(loc, topic_id)
-
-            def translate(key: tuple[Any, ...], text: str, _level: Level = level,
-                          _topic: str = topic_id, _loc: Localizer = loc) -> str:
-                return _translated(_loc, _topic, key, text, _level)
-
-            report.scores[(topic_id, level, lang)] = score(
-                topic_prose(topic, level, translate), lang, level)  # type: ignore[arg-type]
+        loc = Localizer(lib, catalogs, level)
+        for topic_id in sorted(lib.topics):
+            # Measure what the reader gets: the localized topic (English where it fell back).
+            localized = localize_topic(loc, topic_id)
+            report.scores[(topic_id, level, lang)] = score(localized_prose(localized), lang, level)
         for fallback in loc.fallbacks:
             if fallback not in seen:
                 seen.add(fallback)
                 report.fallbacks.append(fallback)
-
-
-def _translated(loc: Localizer, topic_id: str, key: tuple[Any, ...], text: str,
-                level: Level) -> str:
-    """The current translation of one prose string, for measuring; English when there is none."""
-    if loc.catalogs.lang == SOURCE_LANG:
-        return text
-    from builder.i18n.messages import context
-
-    if key == ("summary",):
-        owner, field_name, index = f"{topic_id}/@summary", None, None
-    else:
-        block_id, name, index = key
-        owner = f"{topic_id}/{block_id}"
-        field_name = None if name in ("text", "items") else name
-        if name == "items":
-            field_name = "item"
-        else:
-            index = None
-    topic = loc.lib.topics[topic_id]
-    value = topic.summary if key == ("summary",) else getattr(
-        next(b for b in topic.blocks if b.id == key[0]), key[1])
-    level_key = level if isinstance(value, dict) else "all"
-    found, _ = loc.catalogs.lookup(context(owner, level_key, field_name, index), text)
-    return found or text

@@ -207,7 +207,7 @@ def status(langs: tuple[str, ...], as_json: bool, stale: bool, project: Path | N
                        f"{counts['fuzzy']:>6} {counts['untranslated']:>6} {counts['obsolete']:>5} "
                        f"{counts['percent_translated']:>6}")
         if stale:
-            for domain, counts in data["domains"].items():  # type: ignore[attr-defined]
+            for counts in data["domains"].values():  # type: ignore[attr-defined]
                 for context in counts["stale"]:
                     click.echo(f"{lang:<10} stale: {context}")
         click.echo(f"{lang:<10} {'TOTAL':<30} {data['total']:>6} {data['translated']:>6} "

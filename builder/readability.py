@@ -80,3 +80,15 @@ def topic_prose(topic: object, level: Level, tr: object = None) -> list[str]:
             for index, item in enumerate(values):
                 texts.append(translate((block.id, name, index), item))
     return [to_plain(t) for t in texts if t]
+
+
+def localized_prose(topic: object) -> list[str]:
+    """The same sentences as `topic_prose`, from a localized topic (builder.document.RTopic)."""
+    from builder.markup import to_plain
+
+    texts = [topic.summary]  # type: ignore[attr-defined]
+    for block in topic.blocks:  # type: ignore[attr-defined]
+        if block.type in SKIP_TYPES:
+            continue
+        texts += [t for t in (block.text, *block.items, block.caption) if t]
+    return [to_plain(t) for t in texts]
