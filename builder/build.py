@@ -23,7 +23,7 @@ from builder.builders import EXTENSIONS, RenderContext, get, names
 from builder.clinic import Clinic, load_clinic
 from builder.content import Library, load_library
 from builder.document import Doc, Fallback
-from builder.errors import BuilderError, RenderError, TranslationError, UsageError
+from builder.errors import BuilderError, TranslationError, UsageError
 from builder.i18n.workflow import locale_dirs, parse_locale
 from builder.localize import SOURCE_LANG, Catalogs, load_catalogs, localize
 from builder.model import LEVELS, Level
@@ -396,4 +396,4 @@ def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[s
     return results
 
 
-__all__ = ["Job", "Options", "Summary", "build", "plan", "RenderError"]
+__all__ = ["Job", "Options", "Summary", "build", "plan", "render_job"]

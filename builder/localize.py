@@ -309,4 +309,4 @@ def escaped(func: Callable[..., str]) -> Callable[..., Markup]:
     return call
 
 
-__all__ = ["Catalogs", "Localizer", "Path", "escaped", "load_catalogs", "localize"]
+__all__ = ["Catalogs", "Localizer", "escaped", "load_catalogs", "localize"]

@@ -62,13 +62,12 @@ PROSE_FIELDS = ("text", "items", "caption")
 SKIP_TYPES = {"heading", "slide", "image"}  # headings and slide bullets are not sentences
 
 
-def topic_prose(topic: object, level: Level, tr: object = None) -> list[str]:
-    """The sentences a reader of `topic` at `level` reads: summary and every prose block."""
+def topic_prose(topic: object, level: Level) -> list[str]:
+    """The English sentences a reader of `topic` at `level` reads: summary and every prose block."""
     from builder.markup import to_plain
     from builder.model import Text
 
-    translate = tr if callable(tr) else (lambda key, text: text)
-    texts = [translate(("summary",), Text.at(topic.summary, level))]  # type: ignore[attr-defined]
+    texts = [Text.at(topic.summary, level)]  # type: ignore[attr-defined]
     for block in topic.blocks:  # type: ignore[attr-defined]
         if level not in block.levels() or block.type in SKIP_TYPES:
             continue
@@ -76,9 +75,7 @@ def topic_prose(topic: object, level: Level, tr: object = None) -> list[str]:
             value = Text.at(getattr(block, name, None), level)
             if value is None:
                 continue
-            values = value if isinstance(value, list) else [value]
-            for index, item in enumerate(values):
-                texts.append(translate((block.id, name, index), item))
+            texts += value if isinstance(value, list) else [value]
     return [to_plain(t) for t in texts if t]
 
 
