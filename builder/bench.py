@@ -71,6 +71,30 @@ def _render_vs_raw(work: Path, lang: str) -> tuple[float, float]:
     return statistics.median(ours), statistics.median(raw)
 
 
+def _threads_vs_serial(work: Path) -> tuple[float, float]:
+    """Seconds per document: rendered one after the other, and by 2 threads sharing one context."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from builder.build import Job, Options, load_inputs, render_job
+    from builder.project import Project
+
+    langs = ["en", "es", "de", "ar"]
+    inputs = load_inputs(Options(project=Project.at(work)), langs)
+    jobs = [Job("topic", topic, lang, "standard", fmt) for lang in langs
+            for topic in (TOPIC, "clinical-trials") for fmt in ("pdf", "pptx")]
+    for job in jobs:
+        render_job(inputs, job, verify=False)  # warm
+    start = time.perf_counter()
+    for job in jobs:
+        render_job(inputs, job, verify=False)
+    serial = (time.perf_counter() - start) / len(jobs)
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda job: render_job(inputs, job, verify=False), jobs))
+    threaded = (time.perf_counter() - start) / len(jobs)
+    return serial, threaded
+
+
 def _pages(path: Path) -> int:
     from pypdf import PdfReader
 
@@ -141,9 +165,23 @@ def measure(work: Path, quick: bool) -> list[tuple[str, str, str, bool]]:
     rows.append((f"cold matrix ({files} files): --jobs 1 / --jobs 2",
                  f"{speedup:.2f}x ({times[1]:.0f} s / {times[2]:.0f} s)", ">= 1.7x",
                  speedup >= 1.7))
+    # Dask: a LocalCluster of 2 worker processes against the pool of 2, same cold matrix.
+    shutil.rmtree(work / ".cache", ignore_errors=True)
+    t_dask, _ = _run(_handout(*matrix, "--jobs", "2", "--scheduler", "local", "--out", "dask"),
+                     work)
+    ratio = times[2] / t_dask
+    rows.append(("cold matrix: Dask LocalCluster(2) throughput / process pool(2)",
+                 f"{ratio:.2f}x ({times[2]:.0f} s / {t_dask:.0f} s)", ">= 0.85x", ratio >= 0.85))
     noop = statistics.median(
         _run(_handout(*matrix, "--jobs", "2", "--out", "m2"), work)[0] for _ in range(3))
     rows.append(("no-op rebuild of the whole matrix", f"{noop:.2f} s", "<= 1 s", noop <= 1.0))
+
+    # Threads: the render core in 2 threads of one process (a web server) against serial.
+    per_serial, per_threaded = _threads_vs_serial(work)
+    ratio = per_threaded / per_serial
+    rows.append(("render core in 2 threads / serial, per document", f"{ratio:.2f}x "
+                 f"({per_threaded * 1000:.0f} ms / {per_serial * 1000:.0f} ms)",
+                 "<= 1.05x (no slower; 5 % noise)", ratio <= 1.05))
 
     # 4. Peak memory of a rendering process (each reports its own; the build prints the largest).
     peak = max(float(m) for m in re.findall(r"peak worker memory (\d+) MB", summaries))

@@ -6,26 +6,26 @@ is written until every selected output has rendered (and, with --verify, been re
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
-import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from builder import __version__
-from builder.builders import EXTENSIONS, RenderContext, get, names
+from builder.builders import EXTENSIONS, Assets, RenderContext, get, names
 from builder.clinic import Clinic, load_clinic
 from builder.content import Library, load_library
 from builder.document import Doc, Fallback
 from builder.errors import BuilderError, TranslationError, UsageError
 from builder.i18n.workflow import locale_dirs, parse_locale
-from builder.localize import SOURCE_LANG, Catalogs, load_catalogs, localize
+from builder.localize import SOURCE_LANG, Catalogs, document_date, load_catalogs, localize
 from builder.model import LEVELS, Level
 from builder.output import (
     atomic_write_all,
@@ -69,6 +69,7 @@ class Options:
     verify: bool = False
     force: bool = False
     jobs: int = 1
+    scheduler: str | None = None  # a Dask scheduler address, or "local"; None: this machine
     progress: bool = False
 
     @property
@@ -162,9 +163,8 @@ class Inputs:
     paper: str
     large_print: bool
     fixed: str  # digest of what every job depends on: tool versions, templates, clinic, fonts
-
-
-_INPUTS: Inputs | None = None
+    date: dt.date  # the documents' date, fixed once here so every worker prints the same
+    html_base: str = "."  # where `--format html` files are, relative to the project root
 
 
 def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = None) -> Inputs:
@@ -181,13 +181,19 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
             problems.extend(exc.problems)
     if problems:
         raise TranslationError(problems)
+    roots = [("templates", project.templates), ("content", project.content),
+             ("fonts", project.cache / "fonts")]
+    if clinic.logo:
+        roots.append(("clinic", clinic.logo.parent))
     ctx = RenderContext(templates=project.templates, content=project.content,
                         cache=project.cache, deck_template=clinic.template,
                         layout_names={str(k): v for k, v in clinic.profile.layouts.items()},
-                        charsets={lang: c.charset() for lang, c in catalogs.items()})
+                        charsets={lang: c.charset() for lang, c in catalogs.items()},
+                        assets=Assets(roots=tuple(roots)))
     paper = options.paper or clinic.profile.paper
+    html_base = os.path.relpath(options.out_dir, project.root)
     return Inputs(project, lib, clinic, catalogs, ctx, paper, options.large_print,
-                  _fixed_digest(project, clinic))
+                  _fixed_digest(project, clinic), document_date(lib), html_base)
 
 
 def _fixed_digest(project: Project, clinic: Clinic) -> str:
@@ -210,7 +216,7 @@ def _fixed_digest(project: Project, clinic: Clinic) -> str:
 
 def make_doc(inputs: Inputs, job: Job) -> Doc:
     return localize(inputs.lib, inputs.catalogs[job.lang], job.kind, job.id, job.level,
-                    inputs.clinic, inputs.paper, inputs.large_print)
+                    inputs.clinic, inputs.paper, inputs.large_print, inputs.date)
 
 
 def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
@@ -221,7 +227,8 @@ def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
     """
     data = "|".join([job.kind, job.id, job.lang, job.level, job.fmt, inputs.fixed, inputs.paper,
                      str(inputs.large_print), doc.content_digest, str(doc.provenance.reviewed),
-                     doc.date.isoformat(), _ui_digest(inputs, job.lang)])
+                     doc.date.isoformat(), _ui_digest(inputs, job.lang),
+                     inputs.html_base if job.fmt == "html" else ""])
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
@@ -236,20 +243,33 @@ def _ui_digest(inputs: Inputs, lang: str) -> str:
 
 @dataclass
 class Result:
+    """What a render sends back, from a thread, a process or a cluster worker: bytes and facts."""
+
     job: Job
     data: bytes
     digest: str
     fallbacks: list[Fallback]
-    ui_missing: list[str]
     seconds: float
     rss_mb: float = 0.0
 
 
+def render_context(inputs: Inputs, job: Job) -> RenderContext:
+    """The context of one job: `--format html` names assets relative to where the file goes."""
+    if job.fmt != "html":
+        return inputs.ctx
+    folder = inputs.project.root / inputs.html_base / job.lang / job.level
+    return dataclasses.replace(inputs.ctx, assets=inputs.ctx.assets.relative_to(folder))
+
+
 def render_job(inputs: Inputs, job: Job, verify: bool) -> Result:
+    """The render core: one job from checked inputs to bytes; reads only `inputs`, changes nothing.
+
+    The command line, a server and cluster workers all call this, in threads or processes.
+    """
     start = time.perf_counter()
     doc = make_doc(inputs, job)
     digest = input_digest(inputs, job, doc)
-    data = get(job.fmt).build(doc, inputs.ctx)
+    data = get(job.fmt).build(doc, render_context(inputs, job))
     if verify:
         from builder.verify import verify_output
 
@@ -257,19 +277,7 @@ def render_job(inputs: Inputs, job: Job, verify: bool) -> Result:
     import resource
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-    return Result(job, data, digest, list(doc.fallbacks), sorted(doc.ui_missing),
-                  time.perf_counter() - start, rss_mb)
-
-
-def _worker_init(options: Options, langs: list[str]) -> None:
-    global _INPUTS
-    if _INPUTS is None:  # not inherited (a start method other than fork): load them here
-        _INPUTS = load_inputs(options, langs)
-
-
-def _worker_render(job: Job, verify: bool) -> Result:
-    assert _INPUTS is not None
-    return render_job(_INPUTS, job, verify)
+    return Result(job, data, digest, list(doc.fallbacks), time.perf_counter() - start, rss_mb)
 
 
 # -- the command --------------------------------------------------------------------------------
@@ -326,7 +334,8 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
             "sha256": sha256(result.data), "bytes": len(result.data), "inputs": result.digest,
         }
     summary.peak_rss_mb = max((r.rss_mb for r in results), default=0.0)
-    ui_missing = sorted({m for r in results for m in r.ui_missing})
+    built_langs = sorted({r.job.lang for r in results})
+    ui_missing = sorted({m for lang in built_langs for m in inputs.catalogs[lang].ui.missing})
     for message in ui_missing:
         say(f"warning: ui: {message[:60]!r} has no current translation; printed in English")
     manifest = {"tool": f"handout {__version__}", "files": dict(sorted(previous.items()))}
@@ -358,6 +367,8 @@ def _warm_font_cache(inputs: Inputs, jobs: list[Job]) -> None:
 def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[str]) -> list[Result]:
     from tqdm import tqdm
 
+    from builder.executors import executor_for
+
     results: list[Result] = []
     failures: list[BuilderError] = []
     bar = tqdm(total=len(jobs), unit="file", disable=not options.progress or not jobs,
@@ -365,28 +376,15 @@ def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[s
     # Longest first (bundles, PDFs, CJK), so no worker is left with a long job at the end.
     jobs = sorted(jobs, key=lambda j: (j.kind != "bundle", j.fmt != "pdf",
                                        not j.lang.startswith(("zh", "ja", "ko")), j.path))
-    if options.jobs <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            try:
-                results.append(render_job(inputs, job, options.verify))
-            except BuilderError as exc:
-                failures.append(exc)
-            bar.update()
-    else:
-        global _INPUTS
-        _INPUTS = inputs  # forked workers inherit what the parent already loaded and checked
+    executor = executor_for(options.jobs if len(jobs) > 1 else 1, options.scheduler)
+    if options.jobs > 1 or options.scheduler:
         _warm_font_cache(inputs, jobs)
-        context = multiprocessing.get_context("fork" if "fork" in
-                                              multiprocessing.get_all_start_methods() else None)
-        with ProcessPoolExecutor(max_workers=options.jobs, initializer=_worker_init,
-                                 initargs=(options, langs), mp_context=context) as pool:
-            futures = [pool.submit(_worker_render, job, options.verify) for job in jobs]
-            for future in as_completed(futures):
-                try:
-                    results.append(future.result())
-                except BuilderError as exc:
-                    failures.append(exc)
-                bar.update()
+    for _job, outcome in executor.run(inputs, jobs, options.verify):
+        if isinstance(outcome, BuilderError):
+            failures.append(outcome)
+        else:
+            results.append(outcome)
+        bar.update()
     bar.close()
     if failures:
         problems = [p for exc in failures for p in exc.problems]

@@ -58,14 +58,18 @@ def cli() -> None:
                    "(default: on when CI is set).")
 @click.option("--force", is_flag=True, help="Rebuild even outputs whose inputs did not change.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
-              help="Worker processes (default: number of cores).")
+              help="Worker processes (default: number of cores; with --scheduler local, "
+                   "Dask workers).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Render on a Dask cluster: a scheduler address (tcp://HOST:8786), or 'local' "
+                   "for a LocalCluster here. Needs: pip install 'handout[dask]'.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 @project_option
 def build(topics: tuple[str, ...], bundles: tuple[str, ...], all_: bool, langs: tuple[str, ...],
           levels: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
           clinic: Path | None, paper: str | None, large_print: bool, strict: bool,
-          verify: bool | None, force: bool, jobs: int | None, quiet: bool,
-          project: Path | None) -> None:
+          verify: bool | None, force: bool, jobs: int | None, scheduler: str | None,
+          quiet: bool, project: Path | None) -> None:
     """Build leaflets and decks into output/<lang>/<level>/<id>.<ext>, with manifest.json."""
     import os
 
@@ -76,7 +80,7 @@ def build(topics: tuple[str, ...], bundles: tuple[str, ...], all_: bool, langs: 
                       all=all_, langs=list(langs), levels=list(levels), formats=list(formats),
                       out=out, clinic=clinic, paper=paper, large_print=large_print,
                       strict=strict, verify=bool(os.environ.get("CI")) if verify is None else verify,
-                      force=force, jobs=jobs or os.cpu_count() or 1,
+                      force=force, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
                       progress=not quiet and sys.stderr.isatty())
     summary = run(options)
     for fallback in summary.fallbacks:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from builder.cache import cache_key, cached
 from builder.errors import ContentError, Problem, display_path
 from builder.model import (
     LEVELS,
@@ -69,34 +69,16 @@ def load_library(root: Path, cache: Path | None = None) -> Library:
     """
     if cache is None or not root.is_dir():
         return _load_library(root)
-    digest = hashlib.sha256()
+    parts: list[bytes | str] = [str(root.resolve()), str(Path.cwd())]
     for path in sorted(root.glob("*.y*ml")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        parts += [path.name, path.read_bytes()]
     for path in sorted((root / "images").glob("*")) if (root / "images").is_dir() else []:
         # Images are checked when loading (an SVG may not refer to other files): a changed
         # image must invalidate the cache, not only a renamed one.
         stat = path.stat()
-        digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
-    digest.update(str(root.resolve()).encode() + str(Path.cwd()).encode())
-    target = cache / f"library-{digest.hexdigest()[:32]}.pickle"
-    try:
-        with target.open("rb") as handle:
-            cached = pickle.load(handle)
-        if isinstance(cached, Library):
-            return cached
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        pass
-    lib = _load_library(root)
-    try:
-        from builder.output import atomic_write
-
-        atomic_write(target, pickle.dumps(lib, protocol=pickle.HIGHEST_PROTOCOL))
-        for old in cache.glob("library-*.pickle"):
-            if old != target:
-                old.unlink(missing_ok=True)
-    except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
-        pass
-    return lib
+        parts.append(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    return cached(cache, "library", cache_key("library;v2", *parts), Library,
+                  lambda: _load_library(root))
 
 
 def _load_library(root: Path) -> Library:

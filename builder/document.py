@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import gettext as _gettext
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from builder.clinic import Clinic
@@ -84,6 +86,34 @@ class Provenance:
     source_versions: list[tuple[str, str, dt.date]]  # topic id, version, date of that version
 
 
+@lru_cache(maxsize=32)
+def plural_rule(expression: str) -> Callable[[int], int]:
+    """The index of the plural form for n, from a catalog's `Plural-Forms` expression."""
+    return _gettext.c2py(expression)
+
+
+@dataclass(frozen=True)
+class UiStrings:
+    """The current (not fuzzy, not empty) UI translations of one language: plain, shared data."""
+
+    lang: str = "en"
+    singular: Mapping[str, str] = field(default_factory=dict)
+    plural: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by the singular msgid
+    plural_forms: str = "n != 1"  # the C expression of the catalog's Plural-Forms header
+    missing: tuple[str, ...] = ()  # UI msgids with no current translation (printed in English)
+
+    def gettext(self, msgid: str) -> str:
+        return self.singular.get(msgid, msgid)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        forms = self.plural.get(singular)
+        if forms:
+            index = plural_rule(self.plural_forms)(n)
+            if 0 <= index < len(forms) and forms[index]:
+                return forms[index]
+        return singular if n == 1 else plural  # English rule for the English fallback
+
+
 @dataclass
 class Doc:
     kind: str  # "topic" or "bundle"
@@ -100,11 +130,15 @@ class Doc:
     paper: str
     large_print: bool
     date: dt.date  # the document's date (SOURCE_DATE_EPOCH, else the content's newest date)
-    gettext: Callable[[str], str]
-    ngettext: Callable[[str, str, int], str]
+    ui: UiStrings = field(default_factory=UiStrings)
     audience: str = "clinic"
-    ui_missing: set[str] = field(default_factory=set)  # UI strings that fell back, while rendering
     content_digest: str = ""  # hash of every string and fact the document shows
+
+    def gettext(self, msgid: str) -> str:
+        return self.ui.gettext(msgid)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.ui.ngettext(singular, plural, n)
 
     @property
     def values(self) -> dict[str, str]:

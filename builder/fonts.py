@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from builder.languages import Language, font_file
@@ -57,8 +58,12 @@ def subset_font(source: Path, index: int, chars: str, target_dir: Path) -> Path:
     return target
 
 
-def font_faces(lang: Language, chars: str, cache: Path) -> tuple[str, tuple[str, ...]]:
-    """@font-face rules for the large fonts of `lang`, and the font stack that uses them."""
+def font_faces(lang: Language, chars: str, cache: Path,
+               url: Callable[[Path], str] = lambda path: path.as_uri()) -> tuple[str, tuple[str, ...]]:
+    """@font-face rules for the large fonts of `lang`, and the font stack that uses them.
+
+    `url` names a font file in the CSS (an absolute file:// URL by default).
+    """
     rules: list[str] = []
     stack: list[str] = []
     target_dir = cache / "fonts"
@@ -73,7 +78,7 @@ def font_faces(lang: Language, chars: str, cache: Path) -> tuple[str, tuple[str,
             if styled is None:
                 continue
             path = subset_font(styled[0], styled[1], chars, target_dir)
-            rules.append(f'@font-face {{ font-family: "{local}"; src: url("{path.as_uri()}"); '
+            rules.append(f'@font-face {{ font-family: "{local}"; src: url("{url(path)}"); '
                          f"font-weight: {weight}; font-style: normal; }}")
         stack.append(local)
     return "\n".join(rules), tuple(stack)

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import os
-import pickle
-from collections.abc import Callable
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from markupsafe import Markup, escape
-
+from builder.cache import cache_key, cached
 from builder.clinic import Clinic
 from builder.content import Library, Where, blocks_at
-from builder.document import Doc, Fallback, Provenance, RBlock, RTerm, RTopic
+from builder.document import Doc, Fallback, Provenance, RBlock, RTerm, RTopic, UiStrings
 from builder.errors import ConfigError, Problem, TranslationError
 from builder.i18n.catalog import LoadedCatalog, read_catalog
 from builder.i18n.messages import context, level_key
 from builder.languages import language
 from builder.model import Image, Level, Text
-from builder.output import atomic_write
 from builder.project import Project
 
 SOURCE_LANG = "en"
@@ -35,6 +31,7 @@ class Catalogs:
     files: list[LoadedCatalog] = field(default_factory=list)
     entries: dict[tuple[str | None, str], tuple[str, bool]] = field(default_factory=dict)
     contexts: set[str] = field(default_factory=set)
+    ui: UiStrings = field(default_factory=UiStrings)  # the templates' and builders' strings
 
     @property
     def reviewed(self) -> bool:
@@ -92,7 +89,42 @@ def load_catalogs(project: Project, lang: str) -> Catalogs:
                 catalogs.contexts.add(ctx)
     if problems:
         raise TranslationError(problems)
+    catalogs.ui = _ui_strings(project, catalogs)
     return catalogs
+
+
+_PLURAL_RE = re.compile(r"plural\s*=\s*([^;]+)")
+
+
+def _ui_strings(project: Project, catalogs: Catalogs) -> UiStrings:
+    """The UI translations that may be printed, their plural rule, and the msgids that fall back."""
+    singular: dict[str, str] = {}
+    plural: dict[str, tuple[str, ...]] = {}
+    rule = "n != 1"
+    for catalog in catalogs.files:
+        found = _PLURAL_RE.search(catalog.headers.get("Plural-Forms", ""))
+        if catalog.domain == "ui" and found:
+            rule = found.group(1).strip()
+        for (ctx, msgid), entry in catalog.entries.items():
+            if ctx is not None or entry.fuzzy:
+                continue
+            if entry.forms and all(entry.forms):
+                plural[msgid] = entry.forms
+            elif entry.msgstr and not entry.forms:
+                singular[msgid] = entry.msgstr
+    missing = [msgid for msgid in _ui_msgids(project)
+               if msgid not in singular and msgid not in plural]
+    return UiStrings(catalogs.lang, singular, plural, rule, tuple(missing))
+
+
+def _ui_msgids(project: Project) -> list[str]:
+    template = project.locales / "ui.pot"
+    if not template.is_file():
+        return []
+    from babel.messages.pofile import read_po
+
+    with template.open("rb") as handle:
+        return [m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id]
 
 
 def _read_checked(path: Path, lang: str, cache: Path) -> tuple[LoadedCatalog | None, list[Problem]]:
@@ -101,22 +133,17 @@ def _read_checked(path: Path, lang: str, cache: Path) -> tuple[LoadedCatalog | N
         data = path.read_bytes()
     except OSError:
         return read_catalog(path, lang)
-    key = hashlib.sha256(data + str(path.resolve()).encode() + str(Path.cwd()).encode())
-    target = cache / "catalogs" / f"{lang}-{path.stem}-{key.hexdigest()[:24]}.pickle"
-    try:
-        with target.open("rb") as handle:
-            cached = pickle.load(handle)
-        if isinstance(cached, LoadedCatalog):
-            return cached, []
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        pass
-    catalog, problems = read_catalog(path, lang)
-    if catalog is not None and not problems:  # only clean catalogs are remembered
-        with contextlib.suppress(Exception):
-            for old in target.parent.glob(f"{lang}-{path.stem}-*.pickle"):
-                old.unlink(missing_ok=True)
-            atomic_write(target, pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL))
-    return catalog, problems
+    found: list[Problem] = []
+
+    def read() -> LoadedCatalog | None:
+        catalog, problems = read_catalog(path, lang)
+        found.extend(problems)
+        return catalog
+
+    key = cache_key("catalog;v2", data, str(path.resolve()), str(Path.cwd()), lang)
+    catalog = cached(cache / "catalogs", f"{lang}-{path.stem}", key, LoadedCatalog, read,
+                     keep=lambda value: value is not None and not found)  # only clean ones
+    return catalog, found
 
 
 class Localizer:
@@ -127,7 +154,6 @@ class Localizer:
         self.catalogs = catalogs
         self.level = level
         self.fallbacks: list[Fallback] = []
-        self.ui_missing: set[str] = set()
         # Every string handed out, in order: what the document shows, for incremental builds.
         self.digest = hashlib.sha256(f"{catalogs.lang}|{level}".encode())
 
@@ -156,18 +182,6 @@ class Localizer:
     def record(self, where: Where, misses: list[tuple[str, str]]) -> None:
         for ctx, reason in misses:
             self.fallbacks.append(Fallback(where.path, where.line, ctx, self.catalogs.lang, reason))
-
-    # -- UI strings (templates and builders) -----------------------------------------------
-    def gettext(self, msgid: str) -> str:
-        text, _ = self.catalogs.lookup(None, msgid)
-        if text is None:
-            self.ui_missing.add(msgid)
-            return msgid
-        return text
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        # Our UI strings with plurals are looked up by their singular form's entry.
-        return self.gettext(singular if n == 1 else plural)
 
 
 def _english_block(block: object, level: Level) -> dict[str, object]:
@@ -247,7 +261,8 @@ def document_date(lib: Library) -> dt.date:
 
 
 def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Level,
-             clinic: Clinic, paper: str, large_print: bool = False) -> Doc:
+             clinic: Clinic, paper: str, large_print: bool = False,
+             date: dt.date | None = None) -> Doc:
     loc = Localizer(lib, catalogs, level)
     if kind == "bundle":
         bundle = lib.bundles[doc_id]
@@ -278,9 +293,9 @@ def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Le
                   source_versions=[(t, lib.topics[t].version,
                                     lib.topics[t].review.last_reviewed
                                     or lib.topics[t].review.written) for t in topic_ids]),
-              clinic=clinic, paper=paper, large_print=large_print, date=document_date(lib),
-              gettext=loc.gettext, ngettext=loc.ngettext, audience=audience,
-              ui_missing=loc.ui_missing, content_digest=loc.digest.hexdigest())
+              clinic=clinic, paper=paper, large_print=large_print,
+              date=date or document_date(lib),
+              ui=catalogs.ui, audience=audience, content_digest=loc.digest.hexdigest())
     return doc
 
 
@@ -300,13 +315,4 @@ def _topic_meta_digest(lib: Library, topic_id: str) -> str:
     return digest.hexdigest()
 
 
-def escaped(func: Callable[..., str]) -> Callable[..., Markup]:
-    """Wrap a gettext callable so Jinja never trusts a translator's markup (hazard: Templates)."""
-
-    def call(*args: object) -> Markup:
-        return escape(func(*args))
-
-    return call
-
-
-__all__ = ["Catalogs", "Localizer", "escaped", "load_catalogs", "localize"]
+__all__ = ["Catalogs", "Localizer", "load_catalogs", "localize"]

@@ -7,6 +7,7 @@ import errno
 import hashlib
 import json
 import os
+import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,38 +23,76 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def atomic_write_all(files: dict[Path, bytes]) -> None:
-    """Write several files so that a failure leaves every one of them as it was.
+    """Write several files all-or-nothing: an error leaves every one of them as it was.
 
-    Every temp file is written (and synced) first; only when all are on disk are they renamed
-    over the real names. A full disk or a permission error while writing changes nothing.
+    Every temp file is written (and synced) first; each file about to be replaced is kept as a
+    hard link; only then are the temp files renamed over the real names. If a rename fails
+    (a full disk, a permission error, Ctrl-C), the files already replaced are put back from
+    their links and the new ones removed. A crash of the machine or the process (kill -9) in
+    the middle of the renames cannot be undone this way: then some files are new and some old, and the
+    manifest, written after all of them, no longer matches the new ones, so the next build
+    rebuilds them.
     """
     temps: list[tuple[str, Path]] = []
+    backups: dict[Path, str] = {}
+    done: list[Path] = []
     try:
         for path, data in files.items():
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                           suffix=".tmp")
-            except OSError as exc:
-                raise _output_error(path, exc) from None
-            temps.append((tmp, path))
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.chmod(tmp, 0o644)
-            except OSError as exc:
-                raise _output_error(path, exc) from None
+            temps.append((_write_temp(path, data), path))
+        for _tmp, path in temps:
+            if path.exists():
+                backup = _temp_name(path, ".bak.tmp")
+                try:
+                    os.link(path, backup)
+                except OSError as exc:
+                    raise _output_error(path, exc) from None
+                backups[path] = backup
         for tmp, path in temps:
             try:
                 os.replace(tmp, path)
-            except OSError as exc:
-                raise _output_error(path, exc) from None
+            except BaseException as exc:  # an OS error, or Ctrl-C between two renames
+                _roll_back(done, backups)
+                if isinstance(exc, OSError):
+                    raise _output_error(path, exc) from None
+                raise
+            done.append(path)
     finally:
-        for tmp, _ in temps:
+        for leftover in [t for t, _ in temps] + list(backups.values()):
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
+                os.unlink(leftover)
+
+
+def _temp_name(path: Path, suffix: str) -> str:
+    return str(path.parent / f".{path.name}.{secrets.token_hex(4)}{suffix}")
+
+
+def _write_temp(path: Path, data: bytes) -> str:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _output_error(path, exc) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise _output_error(path, exc) from None
+    return tmp
+
+
+def _roll_back(done: list[Path], backups: dict[Path, str]) -> None:
+    """Undo the renames in `done`: the old file back from its link, or no file where none was."""
+    for path in reversed(done):
+        with contextlib.suppress(OSError):
+            if path in backups:
+                os.replace(backups[path], path)
+            else:
+                os.unlink(path)
 
 
 def _output_error(path: Path, exc: OSError) -> OutputError:

@@ -26,7 +26,7 @@ from builder.builders.deck import (
 )
 from builder.clinic import load_clinic
 from builder.deck_template import build_template
-from builder.document import Doc, Provenance, RBlock, RTerm, RTopic
+from builder.document import Doc, Provenance, RBlock, RTerm, RTopic, UiStrings
 from builder.errors import ConfigError
 from builder.languages import language
 from builder.model import Review, Source
@@ -161,8 +161,7 @@ def make_doc(code: str = "en", *, items: int = 8, picture: Path | None = None,
                glossary=[RTerm("g1", t["term"] + " 3", t["definition"])], fallbacks=[],
                provenance=Provenance(code != "en", False, [("fixture", "1.0", DATE)]),
                clinic=load_clinic(REPO / "templates" / "clinic" / "demo.yaml"), paper="a4",
-               large_print=False, date=DATE, gettext=lambda m: ui.get(m, m),
-               ngettext=lambda s, p, n: ui.get(s if n == 1 else p, s if n == 1 else p))
+               large_print=False, date=DATE, ui=UiStrings(code, ui))
 
 
 def ctx(template: Path | None = None, names: dict[str, str] | None = None) -> RenderContext:

@@ -2,17 +2,74 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
+from urllib.parse import quote
 
 from builder.document import Doc
-from builder.errors import UsageError
+from builder.errors import ConfigError, UsageError
+
+
+@dataclass(frozen=True)
+class Assets:
+    """How rendered HTML names the project's own files (stylesheet, fonts, images, logo).
+
+    `file`: absolute file:// URLs, for WeasyPrint on this machine. `server`: `/assets/<root>/…`,
+    for a web server that serves `roots` under that prefix. `relative`: paths relative to `base`,
+    the folder the HTML file is written to, so the HTML opens from the output folder.
+    """
+
+    roots: tuple[tuple[str, Path], ...] = ()  # (name, folder) a server may serve
+    mode: Literal["file", "server", "relative"] = "file"
+    base: Path | None = None
+    prefix: str = "/assets/"
+
+    def url(self, path: Path) -> str:
+        path = path.resolve()
+        if self.mode == "file":
+            return path.as_uri()
+        if self.mode == "relative":
+            if self.base is None:
+                raise ValueError("relative asset URLs need the folder the HTML is written to")
+            return quote(Path(os.path.relpath(path, self.base.resolve())).as_posix())
+        for name, root in self.roots:
+            root = root.resolve()
+            if path.is_relative_to(root):
+                return f"{self.prefix}{name}/{quote(path.relative_to(root).as_posix())}"
+        raise ConfigError.at(path, None, "this file is not under any folder the server serves "
+                             f"({', '.join(name for name, _ in self.roots)}): move it into the project")
+
+    def resolve(self, url_path: str) -> Path | None:
+        """The file a server URL path (`/assets/<root>/<file>`) names, or None (never outside a root)."""
+        if not url_path.startswith(self.prefix):
+            return None
+        name, _, rest = url_path[len(self.prefix):].partition("/")
+        for root_name, root in self.roots:
+            if root_name == name and rest:
+                root = root.resolve()
+                target = (root / rest).resolve()
+                return target if target.is_relative_to(root) and target.is_file() else None
+        return None
+
+    def files(self) -> Assets:
+        return dataclasses.replace(self, mode="file", base=None)
+
+    def served(self, prefix: str = "/assets/") -> Assets:
+        return dataclasses.replace(self, mode="server", base=None, prefix=prefix)
+
+    def relative_to(self, base: Path) -> Assets:
+        return dataclasses.replace(self, mode="relative", base=base)
 
 
 @dataclass(frozen=True)
 class RenderContext:
-    """What every builder may read besides the document: the project's own assets."""
+    """What every builder may read besides the document: the project's own assets.
+
+    Plain, shared, never changed: builders run with it in threads, processes and cluster workers.
+    """
 
     templates: Path
     content: Path
@@ -20,6 +77,7 @@ class RenderContext:
     deck_template: Path | None = None
     layout_names: dict[str, str] = field(default_factory=dict)
     charsets: dict[str, str] = field(default_factory=dict)  # lang -> characters its text uses
+    assets: Assets = field(default_factory=Assets)
 
 
 class Builder(Protocol):

@@ -15,14 +15,15 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
+    pass_context,
 )
-from markupsafe import Markup
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from builder.builders import RenderContext, register
 from builder.document import Doc
 from builder.errors import ConfigError
 from builder.fonts import font_faces
-from builder.localize import escaped
 from builder.markup import to_html, to_plain
 
 TEMPLATE = "leaflet.html.j2"
@@ -32,7 +33,11 @@ LARGE_PRINT_PT = 16.0
 
 @lru_cache(maxsize=4)
 def environment(templates: Path, cache: Path | None = None) -> Environment:
-    """Jinja with autoescape on for every template whatever its extension, and StrictUndefined."""
+    """Jinja with autoescape on for every template whatever its extension, and StrictUndefined.
+
+    Shared by every render in the process and never changed after it is made: the gettext
+    functions of each document are passed with that document's render call, not installed here.
+    """
     bytecode = None
     if cache is not None:  # compiled templates, so a one-leaflet build does not recompile
         (cache / "jinja").mkdir(parents=True, exist_ok=True)
@@ -47,7 +52,30 @@ def environment(templates: Path, cache: Path | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # Compile {% trans %} as new-style gettext calls; the real functions come with each render.
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     return env
+
+
+def template_gettext(doc: Doc) -> dict[str, Any]:
+    """`gettext`, `ngettext` and `_` for one document's render, as Jinja's new-style i18n calls them.
+
+    The translation itself is escaped before it becomes markup: Jinja would trust a translator's
+    `<img src=...>` (hazard: Templates); the variables are escaped by Markup's `%`.
+    """
+
+    @pass_context
+    def gettext(context: Context, message: str, **variables: Any) -> str:
+        text = escape(doc.gettext(message))
+        return text % variables  # type: ignore[no-any-return]
+
+    @pass_context
+    def ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        text = escape(doc.ngettext(singular, plural, num))
+        return text % variables  # type: ignore[no-any-return]
+
+    return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
 
 
 def N_(message: str) -> str:
@@ -100,7 +128,7 @@ def render_html(doc: Doc, ctx: RenderContext) -> str:
     base = ctx.charsets.get(doc.lang.code, "")
     chars = base
     for _attempt in range(2):
-        faces, stack = font_faces(doc.lang, chars, ctx.cache)
+        faces, stack = font_faces(doc.lang, chars, ctx.cache, ctx.assets.url)
         html = _render_html(doc, ctx, faces, stack)
         if not faces:
             return html
@@ -116,8 +144,6 @@ def render_html(doc: Doc, ctx: RenderContext) -> str:
 def _render_html(doc: Doc, ctx: RenderContext, font_faces_css: str,
                  font_stack: tuple[str, ...]) -> str:
     env = environment(ctx.templates, ctx.cache)
-    env.install_gettext_callables(escaped(doc.gettext), escaped(doc.ngettext),  # type: ignore[attr-defined]
-                                  newstyle=True)
     try:
         template = env.get_template(TEMPLATE)
         return _render(template, doc, ctx, doc.values, doc.lang.locale, font_faces_css,
@@ -157,7 +183,9 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
     context: dict[str, Any] = {
         "doc": doc,
         "clinic": clinic.profile,
-        "logo_url": clinic.logo.as_uri() if clinic.logo else None,
+        **template_gettext(doc),
+        "asset": ctx.assets.url,
+        "logo_url": ctx.assets.url(clinic.logo) if clinic.logo else None,
         "md": md,
         "plain": lambda text: to_plain(text or "", values),
         "date": date,
@@ -166,7 +194,7 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
         "qr_svg": _qr_svg(qr_url, "#000000"),
         "qr_url": qr_url,
         "qr_label": qr_label,
-        "stylesheet": (ctx.templates / "leaflet.css").as_uri(),
+        "stylesheet": ctx.assets.url(ctx.templates / "leaflet.css"),
         "paper": "A4" if doc.paper == "a4" else "letter",
         "font_faces": Markup(font_faces_css),
         "font_stack": font_stack,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,12 +58,16 @@ def _mime(path: Path) -> str:
 
 
 class _Collector(logging.Handler):
+    """WeasyPrint's warnings logged by one thread: renders in other threads keep their own."""
+
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
 
 
 @contextmanager
@@ -69,14 +75,13 @@ def weasyprint_warnings_fail(what: str) -> Iterator[None]:
     """WeasyPrint only logs missing images, fonts and bad CSS; for us each is a failed build."""
     collector = _Collector()
     logger = logging.getLogger("weasyprint")
+    if logger.getEffectiveLevel() > logging.WARNING:
+        logger.setLevel(logging.WARNING)  # once per process, never reset: threads share it
     logger.addHandler(collector)
-    previous = logger.level
-    logger.setLevel(logging.WARNING)
     try:
         yield
     finally:
         logger.removeHandler(collector)
-        logger.setLevel(previous)
     if collector.messages:
         raise RenderError(f"{what}: WeasyPrint: " + "; ".join(collector.messages[:5]))
 
@@ -109,6 +114,7 @@ def document_text(html: str) -> str:
 def render_pdf(doc: Doc, ctx: RenderContext, html: str | None = None) -> bytes:
     from weasyprint import HTML
 
+    ctx = dataclasses.replace(ctx, assets=ctx.assets.files())  # WeasyPrint reads files
     html = html if html is not None else render_html(doc, ctx)
     places = [(b.where, to_plain(piece, doc.values)) for b in doc.blocks()
               for piece in (b.text, b.caption, b.term, b.slide, *b.items) if piece]
