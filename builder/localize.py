@@ -209,11 +209,11 @@ def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
                     slide=values.get("slide"), term=values.get("term"),  # type: ignore[arg-type]
                     caption=values.get("caption"), fallback=fallback,  # type: ignore[arg-type]
                     ordered=getattr(block, "ordered", False),
-                    write_in=getattr(block, "write_in", 0))
+                    write_in=getattr(block, "write_in", 0), cites=list(block.cites))
         if isinstance(block, Image):
             rb.src = lib.image_path(block)
         blocks.append(rb)
-    terms = [localize_term(loc, term_id) for term_id in topic.terms]
+    terms = [localize_term(loc, term_id) for term_id in topic.terms_at(level)]
     return RTopic(id=topic_id, version=topic.version, title=str(title), summary=str(summary),
                   review=topic.review, sources=list(topic.sources), blocks=blocks, terms=terms,
                   link_url=topic.link.url if topic.link else None,
