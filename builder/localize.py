@@ -18,6 +18,7 @@ from builder.content import Library, Where, blocks_at
 from builder.document import Doc, Fallback, Provenance, RBlock, RTerm, RTopic
 from builder.errors import ConfigError, Problem, TranslationError
 from builder.i18n.catalog import LoadedCatalog, read_catalog
+from builder.i18n.termbase import termbase_path
 from builder.i18n.messages import context, level_key
 from builder.languages import language
 from builder.model import Image, Level, Text
@@ -90,8 +91,8 @@ def load_catalogs(project: Project, lang: str) -> Catalogs:
             catalogs.entries[(ctx, msgid)] = (entry.msgstr, entry.fuzzy)
             if ctx:
                 catalogs.contexts.add(ctx)
-    if problems:
-        raise TranslationError(problems)
+    if problems:  # a broken termbase is reported once, not once per catalog
+        raise TranslationError(list(dict.fromkeys(problems)))
     return catalogs
 
 
@@ -101,7 +102,10 @@ def _read_checked(path: Path, lang: str, cache: Path) -> tuple[LoadedCatalog | N
         data = path.read_bytes()
     except OSError:
         return read_catalog(path, lang)
-    key = hashlib.sha256(data + str(path.resolve()).encode() + str(Path.cwd()).encode())
+    # The language's termbase is part of the QA, so a changed termbase checks the catalog again.
+    termbase = termbase_path(path.parent.parent)
+    terms = termbase.read_bytes() if termbase.is_file() else b""
+    key = hashlib.sha256(data + terms + str(path.resolve()).encode() + str(Path.cwd()).encode())
     target = cache / "catalogs" / f"{lang}-{path.stem}-{key.hexdigest()[:24]}.pickle"
     try:
         with target.open("rb") as handle:
