@@ -18,8 +18,8 @@ from builder.content import Library, Where, blocks_at
 from builder.document import Doc, Fallback, Provenance, RBlock, RTerm, RTopic
 from builder.errors import ConfigError, Problem, TranslationError
 from builder.i18n.catalog import LoadedCatalog, read_catalog
-from builder.i18n.termbase import termbase_path
 from builder.i18n.messages import context, level_key
+from builder.i18n.termbase import termbase_path
 from builder.languages import language
 from builder.model import Image, Level, Text
 from builder.output import atomic_write

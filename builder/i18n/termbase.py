@@ -66,6 +66,7 @@ class Termbase:
                 reasons.append(f"term '{term.english[0]}' should be rendered as "
                                f"{' or '.join(repr(u) for u in term.use)} (termbase "
                                f"{display_path(self.path)}): use the preferred term")
+                continue
             for form in term.avoid:
                 if form.casefold() in folded:
                     reasons.append(f"term '{term.english[0]}' is rendered as {form!r}, which the "
