@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from builder.readability import Score, localized_prose, score
 class Report:
     problems: list[Problem] = field(default_factory=list)  # errors: content or catalogs
     warnings: list[str] = field(default_factory=list)
+    uncited: list[str] = field(default_factory=list)  # blocks with a medical claim and no source
     fallbacks: list[Fallback] = field(default_factory=list)
     scores: dict[tuple[str, str, str], Score] = field(default_factory=dict)  # topic, level, lang
     strict: bool = False
@@ -30,11 +32,14 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not self.misses and not (self.strict and self.fallbacks)
+        return not self.problems and not self.misses and not (
+            self.strict and (self.fallbacks or self.uncited))
 
     def text(self) -> str:
         out = [f"error: {p}" for p in self.problems]
         out += [f"warning: {w}" for w in self.warnings]
+        out += [f"{'error' if self.strict else 'warning'}: {u}" for u in self.uncited]
+        out.append(f"uncited medical claims: {len(self.uncited)}")
         out += [f"{'error' if self.strict else 'warning'}: {f}" for f in self.fallbacks]
         out.append("")
         out.append(self.table())
@@ -42,7 +47,8 @@ class Report:
             out.append("")
             out += [f"error: {t} ({lv}, {lang}): {s.measure} {s.value} is above the target "
                     f"{s.target:g}: shorter sentences and simpler words" for t, lv, lang, s in self.misses]
-        total = len(self.problems) + len(self.misses) + (len(self.fallbacks) if self.strict else 0)
+        total = len(self.problems) + len(self.misses) + (
+            len(self.fallbacks) + len(self.uncited) if self.strict else 0)
         out.append("")
         out.append("check passed" if self.ok else f"check failed: {total} problem(s)")
         return "\n".join(out)
@@ -72,6 +78,7 @@ class Report:
             "ok": self.ok,
             "problems": [str(p) for p in self.problems],
             "fallbacks": [str(f) for f in self.fallbacks],
+            "uncited": list(self.uncited),
             "readability": [{"topic": t, "level": lv, "lang": lang, "value": s.value,
                              "measure": s.measure, "target": s.target, "ok": s.ok}
                             for (t, lv, lang), s in sorted(self.scores.items())],
@@ -105,12 +112,61 @@ def slide_problems(lib: Library) -> list[str]:
     return out
 
 
+# What makes a block a medical claim a reviewer must be able to trace to a source: a drug name
+# (international nonproprietary name endings, or a name our content uses), an approval, or a
+# number (a count, a threshold, a date).
+_DRUG_RE = re.compile(
+    r"\b[a-z]+(?:mib|mab|mide|leucel|vicleucel|cel|inexor|asone|dotin|tecan|clax)\b"
+    r"|\bzoledronic acid\b|\bdaratumumab\b|\bselinexor\b|\bdexamethasone\b", re.I)
+_APPROVAL_RE = re.compile(r"\bapprov", re.I)
+_NUMBER_RE = re.compile(r"\d")
+CLAIM_BLOCKS = ("paragraph", "keypoint", "list", "term", "image")
+
+
+def claim_kinds(text: str) -> list[str]:
+    """Why `text` is a medical claim: 'drug name', 'approval', 'number' (none: not a claim)."""
+    kinds = []
+    if _DRUG_RE.search(text):
+        kinds.append("drug name")
+    if _APPROVAL_RE.search(text):
+        kinds.append("approval")
+    if _NUMBER_RE.search(text):
+        kinds.append("number")
+    return kinds
+
+
+def uncited_claims(lib: Library) -> list[str]:
+    """Blocks whose English text (at any level) makes a medical claim but cites no source."""
+    out = []
+    for topic in lib.topics.values():
+        for block in topic.blocks:
+            if block.type not in CLAIM_BLOCKS or block.cites:
+                continue
+            texts: list[str] = []
+            for level in LEVELS:
+                for name in ("text", "items", "slide", "caption"):
+                    value = getattr(block, name, None)
+                    at = value.get(level) if isinstance(value, dict) else value
+                    if isinstance(at, list):
+                        texts += at
+                    elif isinstance(at, str):
+                        texts.append(at)
+            kinds = claim_kinds(" ".join(texts))
+            if kinds:
+                where = lib.block_where(topic.id, block.id)
+                out.append(f"{where}: block '{block.id}' makes a medical claim "
+                           f"({', '.join(kinds)}) but cites no source: add `cites:` with the "
+                           "id of the topic source it rests on")
+    return out
+
+
 def run_check(project: Project, langs: list[str], strict: bool) -> Report:
     from builder.i18n.workflow import locale_dirs
 
     report = Report(strict=strict)
     lib = load_library(project.content)  # content errors raise: nothing else is meaningful
     report.warnings += slide_problems(lib)
+    report.uncited += uncited_claims(lib)
     codes = langs or [SOURCE_LANG, *[c for c in locale_dirs(project) if c != SOURCE_LANG]]
     for lang in codes:
         try:

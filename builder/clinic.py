@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from babel import Locale, UnknownLocaleError
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from builder.content import image_problem
 from builder.errors import ConfigError, Problem, display_path
@@ -20,11 +20,65 @@ MIN_CONTRAST = 4.5
 TEXT_COLOUR = "#1a1a1a"
 BACKGROUND = "#ffffff"
 LAYOUT_ROLES = ("title", "section", "content", "two-column", "questions", "closing")
+PHONE_PATTERN = r"^[0-9+()\-./ ]{3,40}$"
+
+
+def N_(message: str) -> str:
+    """Mark a UI string for extraction; it is translated where it is used."""
+    return message
+
+
+# The warning signs printed when a profile gives none of its own: a default built from what our
+# sources say (infection risk; new or worse pain, tiredness, problems or side effects). The fever
+# threshold follows OncoLink "Neutropenic Fever" (Penn Medicine, last reviewed 24 July 2024,
+# https://oncolink.org/cancer-treatment/hospital-helpers/oncologic-emergencies/neutropenic-fever).
+# These are clinical statements the clinic owns: every leaflet printed with them says they are a
+# default the clinic should check and replace with its own.
+DEFAULT_URGENT_SIGNS = (
+    # Translators: a warning sign in the "When to call us urgently" box. Keep both numbers.
+    N_("A temperature of 38 °C (100.4 °F) or higher, or shivering and feeling cold"),
+    # Translators: a warning sign in the "When to call us urgently" box.
+    N_("Any other sign of an infection, or suddenly feeling very unwell"),
+    # Translators: a warning sign in the "When to call us urgently" box.
+    N_("New or much worse pain, for example in your bones"),
+    # Translators: a warning sign in the "When to call us urgently" box.
+    N_("Feeling much more tired or weak than usual"),
+    # Translators: a warning sign in the "When to call us urgently" box.
+    N_("A new side effect or problem after treatment, or one that gets worse"),
+)
+
+
+class Urgent(Strict):
+    """When to call urgently: the clinic's urgent / out-of-hours number and its warning signs."""
+
+    phone: Annotated[str, Field(pattern=PHONE_PATTERN)] | None = None
+    # The clinic's own warning signs, in English (translated through the UI catalog where a
+    # translation exists); without them the default list above is printed, marked as a default.
+    signs: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]],
+                     Field(min_length=1, max_length=8)] | None = None
+    opt_out: bool = False  # the clinic gives urgent contacts another way: no box is printed
+
+    @field_validator("signs")
+    @classmethod
+    def _printable(cls, value: list[str] | None) -> list[str] | None:
+        for line in value or []:
+            problem = check_markup(line.replace("{", "(").replace("}", ")"))
+            if problem:
+                raise ValueError(problem)
+        return value
+
+    @model_validator(mode="after")
+    def _number(self) -> Urgent:
+        if not self.opt_out and not self.phone:
+            raise ValueError("no urgent number: give 'phone' (the number patients call urgently, "
+                             "day or night), or write 'opt_out: true' if the clinic gives urgent "
+                             "contacts another way")
+        return self
 
 
 class ClinicProfile(Strict):
     name: Annotated[str, Field(min_length=1, max_length=120)]
-    phone: Annotated[str, Field(pattern=r"^[0-9+()\-./ ]{3,40}$")]
+    phone: Annotated[str, Field(pattern=PHONE_PATTERN)]
     address: list[str] | str
     web: Annotated[str, Field(pattern=r"^https://\S+$")]
     email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
@@ -36,6 +90,7 @@ class ClinicProfile(Strict):
     template: str | None = None  # the clinic's own .pptx/.potx
     layouts: dict[Literal["title", "section", "content", "two-column", "questions", "closing"],
                   str] = {}
+    urgent: Urgent | None = None  # required: load_clinic refuses a profile without it
 
     @field_validator("address")
     @classmethod
@@ -76,6 +131,20 @@ class Clinic:
         self.template = (path.parent / profile.template).resolve() if profile.template else None
 
     @property
+    def urgent(self) -> Urgent | None:
+        """The urgent box to print, or None when the clinic opted out."""
+        urgent = self.profile.urgent
+        return None if urgent is None or urgent.opt_out else urgent
+
+    @property
+    def urgent_signs(self) -> tuple[tuple[str, ...], bool]:
+        """The English warning signs, and whether they are our default list."""
+        urgent = self.urgent
+        if urgent is None:
+            return (), False
+        return (tuple(urgent.signs), False) if urgent.signs else (DEFAULT_URGENT_SIGNS, True)
+
+    @property
     def values(self) -> dict[str, str]:
         """Placeholder values for content text."""
         return {"clinic_name": self.profile.name, "clinic_phone": self.profile.phone,
@@ -92,6 +161,12 @@ def load_clinic(path: Path) -> Clinic:
     profile = validate(ClinicProfile, data, path, problems) if data is not None else None
     if not isinstance(profile, ClinicProfile):
         raise ConfigError(problems or [Problem(shown, None, "invalid clinic profile")])
+    if profile.urgent is None:
+        problems.append(Problem(shown, 1, "no 'urgent' section: every leaflet prints when to "
+                                "call urgently; add 'urgent:' with 'phone:' (the urgent or "
+                                "out-of-hours number) and, if you wish, your own 'signs:', or "
+                                "'urgent: {opt_out: true}' if the clinic gives urgent contacts "
+                                "another way (see README, clinic profile)"))
     ratio = contrast(profile.accent, BACKGROUND)
     if ratio < MIN_CONTRAST:
         problems.append(Problem(shown, line_of(data, ["accent"]),

@@ -129,8 +129,23 @@ def _load_topic(path: Path, lib: Library, problems: list[Problem]) -> None:
     lib.topics[topic.id] = topic
     lib.where[("topic", topic.id)] = Where(shown, line_of(data, ["id"]))
     lib.file_digest[topic.id] = hashlib.sha256(path.read_bytes()).hexdigest()
+    source_ids: dict[str, int] = {}
+    for index, source in enumerate(topic.sources):
+        if source.id is None:
+            continue
+        if source.id in source_ids:
+            problems.append(Problem(shown, line_of(data, ["sources", index, "id"]),
+                                    f"duplicate source id '{source.id}': give each source its "
+                                    "own id"))
+        source_ids[source.id] = index
     seen: dict[str, int | None] = {}
     for index, block in enumerate(topic.blocks):
+        for pos, cited in enumerate(block.cites):
+            if cited not in source_ids:
+                known = ", ".join(source_ids) or "none: give the topic's sources an 'id'"
+                problems.append(Problem(shown, line_of(data, ["blocks", index, "cites", pos]),
+                                        f"block '{block.id}' cites unknown source '{cited}': "
+                                        f"use an id from this topic's sources (known: {known})"))
         line = line_of(data, ["blocks", index])
         if block.id in seen:
             problems.append(Problem(shown, line, f"duplicate block id '{block.id}' "
@@ -271,7 +286,7 @@ def _cross_check(lib: Library, problems: list[Problem]) -> None:
                                         f"list (known topics: {known})"))
     for topic in lib.topics.values():
         w = lib.where[("topic", topic.id)]
-        for term in topic.terms:
+        for term in topic.all_terms():
             if term not in lib.glossary:
                 problems.append(Problem(w.path, w.line, f"topic '{topic.id}' lists glossary term "
                                         f"'{term}' that no glossary*.yaml defines: add the term "

@@ -54,6 +54,7 @@ class RBlock:
     ordered: bool = False
     write_in: int = 0
     fallback: bool = False
+    cites: list[str] = field(default_factory=list)  # ids of the topic's sources
 
 
 @dataclass

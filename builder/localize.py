@@ -16,6 +16,7 @@ from builder.document import Doc, Fallback, Provenance, RBlock, RTerm, RTopic, U
 from builder.errors import ConfigError, Problem, TranslationError
 from builder.i18n.catalog import LoadedCatalog, read_catalog
 from builder.i18n.messages import context, level_key
+from builder.i18n.termbase import termbase_path
 from builder.languages import language
 from builder.model import Image, Level, Text
 from builder.project import Project
@@ -87,8 +88,8 @@ def load_catalogs(project: Project, lang: str) -> Catalogs:
             catalogs.entries[(ctx, msgid)] = (entry.msgstr, entry.fuzzy)
             if ctx:
                 catalogs.contexts.add(ctx)
-    if problems:
-        raise TranslationError(problems)
+    if problems:  # a broken termbase is reported once, not once per catalog
+        raise TranslationError(list(dict.fromkeys(problems)))
     catalogs.ui = _ui_strings(project, catalogs)
     return catalogs
 
@@ -133,6 +134,9 @@ def _read_checked(path: Path, lang: str, cache: Path) -> tuple[LoadedCatalog | N
         data = path.read_bytes()
     except OSError:
         return read_catalog(path, lang)
+    # The language's termbase is part of the QA, so a changed termbase checks the catalog again.
+    termbase = termbase_path(path.parent.parent)
+    terms = termbase.read_bytes() if termbase.is_file() else b""
     found: list[Problem] = []
 
     def read() -> LoadedCatalog | None:
@@ -140,7 +144,7 @@ def _read_checked(path: Path, lang: str, cache: Path) -> tuple[LoadedCatalog | N
         found.extend(problems)
         return catalog
 
-    key = cache_key("catalog;v2", data, str(path.resolve()), str(Path.cwd()), lang)
+    key = cache_key("catalog;v2", data, terms, str(path.resolve()), str(Path.cwd()), lang)
     catalog = cached(cache / "catalogs", f"{lang}-{path.stem}", key, LoadedCatalog, read,
                      keep=lambda value: value is not None and not found)  # only clean ones
     return catalog, found
@@ -223,11 +227,11 @@ def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
                     slide=values.get("slide"), term=values.get("term"),  # type: ignore[arg-type]
                     caption=values.get("caption"), fallback=fallback,  # type: ignore[arg-type]
                     ordered=getattr(block, "ordered", False),
-                    write_in=getattr(block, "write_in", 0))
+                    write_in=getattr(block, "write_in", 0), cites=list(block.cites))
         if isinstance(block, Image):
             rb.src = lib.image_path(block)
         blocks.append(rb)
-    terms = [localize_term(loc, term_id) for term_id in topic.terms]
+    terms = [localize_term(loc, term_id) for term_id in topic.terms_at(level)]
     return RTopic(id=topic_id, version=topic.version, title=str(title), summary=str(summary),
                   review=topic.review, sources=list(topic.sources), blocks=blocks, terms=terms,
                   link_url=topic.link.url if topic.link else None,

@@ -70,6 +70,9 @@ def _check_per_level(value: object) -> object:
 class BlockBase(Strict):
     id: Annotated[str, Field(pattern=ID_PATTERN)]
     type: str  # each block type narrows it to its Literal name (the union's discriminator)
+    # Ids of the topic's `sources` this block's facts rest on (printed as numbered references in
+    # the detailed leaflet; `handout check` lists medical claims that cite none).
+    cites: list[Annotated[str, Field(pattern=ID_PATTERN)]] = []
 
     @field_validator("*", mode="after")
     @classmethod
@@ -172,9 +175,12 @@ register_union_tags(set(BLOCK_TYPES))
 
 
 class Source(Strict):
+    id: Annotated[str, Field(pattern=ID_PATTERN)] | None = None  # what blocks' `cites` name
     title: str
+    descriptive_title: bool = False  # the article has no title: `title` is our description of it
     publisher: str | None = None
-    date: str | None = None
+    date: str | None = None  # publication date
+    last_reviewed: str | None = None  # the publisher's "last reviewed" date
     url: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
     note: str | None = None
 
@@ -184,7 +190,7 @@ class Source(Strict):
         # Printed in the leaflet like any other text: the same rules (no HTML, no file: links).
         return value if value is None else str(_check_per_level(value))
 
-    @field_validator("date", mode="before")
+    @field_validator("date", "last_reviewed", mode="before")
     @classmethod
     def _date_text(cls, value: object) -> object:
         return value.isoformat() if isinstance(value, dt.date) else value
@@ -226,7 +232,7 @@ class Topic(Strict):
     summary: PerLevel
     review: Review
     sources: Annotated[list[Source], Field(min_length=1)]
-    terms: list[str] = []
+    terms: PerLevelList | list[str] = []  # glossary ids; per level: only the words that level uses
     link: Link | None = None  # printed as a QR code with the address beside it
     blocks: Annotated[list[Block], Field(min_length=1)]
 
@@ -239,6 +245,21 @@ class Topic(Strict):
     @classmethod
     def _texts(cls, value: object) -> object:
         return _check_per_level(value)
+
+    def terms_at(self, level: Level) -> list[str]:
+        """The glossary ids printed at `level`."""
+        if isinstance(self.terms, dict):
+            return list(self.terms.get(level, []))
+        return list(self.terms)
+
+    def all_terms(self) -> list[str]:
+        if isinstance(self.terms, dict):
+            return list(dict.fromkeys(t for level in LEVELS for t in self.terms.get(level, [])))
+        return list(self.terms)
+
+    def source_number(self) -> dict[str, int]:
+        """Source id -> its 1-based number in this topic's list."""
+        return {s.id: n for n, s in enumerate(self.sources, start=1) if s.id}
 
 
 class GlossaryEntry(Strict):

@@ -421,7 +421,8 @@ def test_bad_norwegian_code_stays_a_string(tmp_path: Path) -> None:
 
     profile = tmp_path / "clinic.yaml"
     profile.write_text("name: Test Clinic\nphone: \"+47 22 00 00 00\"\naddress: Oslo\n"
-                       "web: https://example.org\nlanguages: [en, no, nb]\n", encoding="utf-8")
+                       "web: https://example.org\nlanguages: [en, no, nb]\n"
+                       "urgent: {opt_out: true}\n", encoding="utf-8")
     assert load_clinic(profile).profile.languages == ["en", "no", "nb"]
 
 

@@ -62,6 +62,13 @@ TRANSLATED_DRAFT = N_("This %(lang)s version is a draft translation of the Engli
 DISCLAIMER = N_("These slides give general information. They do not replace the advice of your "
                 "doctor or care team, who know your situation.")
 KEYWORDS = N_("multiple myeloma")
+URGENT = N_("When to call us urgently")
+URGENT_LINE = N_("Urgent, day or night:")
+URGENT_CALL = N_("Call us straight away, day or night, if you have any of these:")
+URGENT_EMERGENCY = N_("If you cannot reach us, or if it is an emergency, call your local "
+                      "emergency number.")
+URGENT_DEFAULT = N_("This list of warning signs is a default. Your clinic should check it and set "
+                    "its own.")
 LEVEL_LABELS = {"easy": N_("Easy read"), "standard": N_("Standard"), "detailed": N_("Detailed")}
 
 DEFAULT_LAYOUTS = {"title": "Title", "section": "Section", "content": "Content",
@@ -1149,11 +1156,32 @@ class Deck:
         paras.append(Para(caption + [Span(" "), Span(self.ltr(url), href=url)],
                           english=not label and self.untranslated(SCAN)))
         disclaimer = self.ui_para(DISCLAIMER)
+        urgent = self.doc.clinic.urgent
+        if urgent is not None and urgent.phone:
+            paras.insert(0, Para([Span(f"{self.ui(URGENT_LINE)} "),
+                                  Span(self.ltr(urgent.phone), bold=True)],
+                                 bold=True, english=self.untranslated(URGENT_LINE)))
         qr = BytesIO()
         segno.make(url, error="m").save(qr, kind="png", scale=10, border=2)
         self.emit("closing", self.ui(CONTACT), self.untranslated(CONTACT),
                   [Item(paras + [disclaimer], paras + [disclaimer])],
                   picture=(qr.getvalue(), self.ui(QR_ALT, address=url)))
+
+    def urgent_slide(self) -> None:
+        """The clinic's "When to call us urgently" box, on a closing slide of its own."""
+        urgent = self.doc.clinic.urgent
+        if urgent is None or not urgent.phone:
+            return
+        signs, default = self.doc.clinic.urgent_signs
+        paras = [Para([Span(f"{self.ui(URGENT_CALL)} "), Span(self.ltr(urgent.phone), bold=True)],
+                      english=self.untranslated(URGENT_CALL))]
+        paras += [Para([Span(self.ui(sign))], level=1, bullet="bullet",
+                       english=self.untranslated(sign)) for sign in signs]
+        paras.append(Para([Span(self.ui(URGENT_EMERGENCY))],
+                          english=self.untranslated(URGENT_EMERGENCY)))
+        if default:
+            paras.append(self.ui_para(URGENT_DEFAULT))
+        self.emit("closing", self.ui(URGENT), self.untranslated(URGENT), [Item(paras, paras)])
 
     # -- the whole deck ---------------------------------------------------------------------
 
@@ -1170,6 +1198,7 @@ class Deck:
                                  Para(self.spans(topic.summary))])])
             self.topic_slides(topic)
         self.glossary_slides()
+        self.urgent_slide()
         self.closing_slide()
         for record in self.records:
             frame = record.slide.notes_slide.notes_text_frame

@@ -180,6 +180,18 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
     qr_url = next((t.link_url for t in doc.topics if t.link_url), None) or clinic.profile.qr \
         or clinic.profile.web
     qr_label = next((t.link_label for t in doc.topics if t.link_url), None)
+    references, numbers = _references(doc)
+    numbered = doc.level == "detailed"
+
+    def cite(topic: Any, block: Any) -> Markup:
+        """" [1, 2]" after a block's text in the detailed leaflet: its numbered sources."""
+        if not numbered or not block.cites:
+            return Markup("")
+        cited = sorted({numbers[(topic.id, source_id)] for source_id in block.cites})
+        return Markup(' <span class="cite" dir="ltr">[{}]</span>').format(
+            ", ".join(str(n) for n in cited))
+
+    signs, default = clinic.urgent_signs
     context: dict[str, Any] = {
         "doc": doc,
         "clinic": clinic.profile,
@@ -194,6 +206,13 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
         "qr_svg": _qr_svg(qr_url, "#000000"),
         "qr_url": qr_url,
         "qr_label": qr_label,
+        "references": references,
+        "numbered": numbered,
+        "cite": cite,
+        "urgent": clinic.urgent,
+        "urgent_signs": [(doc.gettext(s), doc.gettext(s) == s and not doc.lang.code.startswith("en"))
+                         for s in signs],
+        "urgent_default": default,
         "stylesheet": ctx.assets.url(ctx.templates / "leaflet.css"),
         "paper": "A4" if doc.paper == "a4" else "letter",
         "font_faces": Markup(font_faces_css),
@@ -204,6 +223,21 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
                                          % {"version": doc.provenance.source_versions[0][1]})),
     }
     return template.render(context)
+
+
+def _references(doc: Doc) -> tuple[list[Any], dict[tuple[str, str], int]]:
+    """Every source of the document once (by title), numbered in order of first mention."""
+    references: list[Any] = []
+    by_title: dict[str, int] = {}
+    numbers: dict[tuple[str, str], int] = {}
+    for topic in doc.topics:
+        for source in topic.sources:
+            if source.title not in by_title:
+                references.append(source)
+                by_title[source.title] = len(references)
+            if source.id:
+                numbers[(topic.id, source.id)] = by_title[source.title]
+    return references, numbers
 
 
 class HtmlBuilder:

@@ -6,12 +6,14 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po
 
 from builder.errors import Problem, TranslationError, display_path
+from builder.i18n.termbase import Termbase, load_termbase, termbase_path
 from builder.markup import PLACEHOLDER_RE, check_markup, markup_signature
 from builder.yamlio import show
 
@@ -153,9 +155,27 @@ def _unescape(literal: str) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
+def _termbase_for(path: Path) -> tuple[Termbase | None, list[Problem]]:
+    """The termbase of the language whose catalog `path` is (locales/<lang>/termbase.yaml)."""
+    target = termbase_path(path.parent.parent)
+    try:
+        stat = target.stat()
+    except OSError:
+        return None, []
+    return _cached_termbase(str(target), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _cached_termbase(target: str, _mtime: int, _size: int) -> tuple[Termbase | None, list[Problem]]:
+    return load_termbase(Path(target))
+
+
 def read_catalog(path: Path, lang: str) -> tuple[LoadedCatalog | None, list[Problem]]:
     """Parse and check one PO file; return the catalog and every problem found in it."""
     shown = display_path(path)
+    termbase, termbase_problems = _termbase_for(path)
+    if termbase_problems:
+        return None, list(termbase_problems)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -204,6 +224,8 @@ def read_catalog(path: Path, lang: str) -> tuple[LoadedCatalog | None, list[Prob
         if entry.msgstr and not entry.fuzzy:
             label = f"{show(entry.context, 80)[1:-1]}: " if entry.context else f"{show(msgid)}: "
             for reason in check_translation(msgid, entry.msgstr):
+                problems.append(Problem(shown, entry.line, label + reason))
+            for reason in termbase.check(msgid, entry.msgstr) if termbase else ():
                 problems.append(Problem(shown, entry.line, label + reason))
             # Plural forms beyond the first are printed too: the same markup rules apply.
             others = message.string[1:] if isinstance(message.string, (list, tuple)) else ()

@@ -235,8 +235,8 @@ def compile_catalogs(project: Project, langs: Iterable[str] | None = None) -> li
             problems.extend(found)
             if catalog is not None:
                 loaded.append(catalog)
-    if problems:
-        raise TranslationError(problems)  # nothing written: unlike pybabel, never a partial .mo
+    if problems:  # nothing written: unlike pybabel, never a partial .mo
+        raise TranslationError(list(dict.fromkeys(problems)))  # a broken termbase: once
     written = []
     for catalog in loaded:
         with catalog.path.open("rb") as handle:
