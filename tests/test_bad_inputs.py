@@ -279,6 +279,14 @@ def _refuse(exc: OSError) -> Callable[..., Any]:
     return refuse
 
 
+def _empty_locale(root: Path, lang: str) -> Path:
+    """The LC_MESSAGES folder of `lang`, emptied first: pt_BR now ships a full catalog."""
+    shutil.rmtree(root / "locales" / lang, ignore_errors=True)
+    folder = root / "locales" / lang / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    return folder
+
+
 def _write_pt_br_catalog(root: Path, fuzzy_text: str, current_text: str) -> tuple[str, str]:
     """A pt_BR catalog for relapsed-refractory: one current entry and one fuzzy (stale) one,
     each the only text of a heading (a block prints in one language: all translated or none).
@@ -330,8 +338,7 @@ def _setup(name: str, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     elif name == "surrogate_po":
         po = (b'msgid ""\nmsgstr ""\n"Language: pt_BR\\n"\n"Content-Type: text/plain; '
               b'charset=UTF-8\\n"\n\nmsgctxt "t/a"\nmsgid "Rash"\nmsgstr "Erup')
-        folder = root / "locales" / "pt_BR" / "LC_MESSAGES"
-        folder.mkdir(parents=True)
+        folder = _empty_locale(root, "pt_BR")
         (folder / "bad.po").write_bytes(po + b"\xed\xa0\x80" + 'ção"\n'.encode())
     elif name == "missing_font":
         monkeypatch.setitem(languages.SCRIPT_FONTS, "Latn", ("Handout Missing Sans",))
@@ -518,8 +525,7 @@ def _reference(where: str, url: str, root: Path) -> tuple[list[str], int]:
         css.write_text(css.read_text("utf-8") + f"\nbody {{ background: url({url}); }}\n", "utf-8")
         return PDF_ARGS, 1
     if where == "translation":
-        folder = root / "locales" / "pt_BR" / "LC_MESSAGES"
-        folder.mkdir(parents=True)
+        folder = _empty_locale(root, "pt_BR")
         (folder / "bad.po").write_text(
             'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
             f'msgctxt "t/a"\nmsgid "Rash"\nmsgstr "<img src=\\"{url}\\">"\n', encoding="utf-8")
