@@ -6,6 +6,7 @@ is written until every selected output has rendered (and, with --verify, been re
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import multiprocessing
 import os
@@ -25,7 +26,7 @@ from builder.content import Library, load_library
 from builder.document import Doc, Fallback
 from builder.errors import BuilderError, TranslationError, UsageError
 from builder.i18n.workflow import locale_dirs, parse_locale
-from builder.localize import SOURCE_LANG, Catalogs, load_catalogs, localize
+from builder.localize import SOURCE_LANG, Catalogs, build_date, load_catalogs, localize
 from builder.model import LEVELS, Level
 from builder.output import (
     atomic_write_all,
@@ -162,6 +163,7 @@ class Inputs:
     paper: str
     large_print: bool
     fixed: str  # digest of what every job depends on: tool versions, templates, clinic, fonts
+    date: dt.date  # the print date of every file of this build (SOURCE_DATE_EPOCH, else today)
 
 
 _INPUTS: Inputs | None = None
@@ -170,6 +172,7 @@ _INPUTS: Inputs | None = None
 def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = None) -> Inputs:
     """Load and check content, clinic and every needed catalog; raise with every problem found."""
     project = options.project
+    date = build_date()  # first: a malformed SOURCE_DATE_EPOCH is reported before any work
     lib = lib or load_library(project.content, project.cache)
     clinic = load_clinic(options.clinic_path)
     catalogs: dict[str, Catalogs] = {}
@@ -187,7 +190,7 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
                         charsets={lang: c.charset() for lang, c in catalogs.items()})
     paper = options.paper or clinic.profile.paper
     return Inputs(project, lib, clinic, catalogs, ctx, paper, options.large_print,
-                  _fixed_digest(project, clinic))
+                  _fixed_digest(project, clinic), date)
 
 
 def _fixed_digest(project: Project, clinic: Clinic) -> str:
@@ -210,7 +213,7 @@ def _fixed_digest(project: Project, clinic: Clinic) -> str:
 
 def make_doc(inputs: Inputs, job: Job) -> Doc:
     return localize(inputs.lib, inputs.catalogs[job.lang], job.kind, job.id, job.level,
-                    inputs.clinic, inputs.paper, inputs.large_print)
+                    inputs.clinic, inputs.paper, inputs.large_print, inputs.date)
 
 
 def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
@@ -218,10 +221,14 @@ def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
 
     The localizer hashes exactly the strings it hands out, so editing one block, or one
     translation, rebuilds only the outputs that show it.
+
+    The print date counts only when SOURCE_DATE_EPOCH sets it (it is in `fixed`): without it,
+    an unchanged output is not rebuilt just because the day changed, and keeps the date it was
+    really made on; whatever is rebuilt carries the day it was rebuilt.
     """
     data = "|".join([job.kind, job.id, job.lang, job.level, job.fmt, inputs.fixed, inputs.paper,
                      str(inputs.large_print), doc.content_digest, str(doc.provenance.reviewed),
-                     doc.date.isoformat(), _ui_digest(inputs, job.lang)])
+                     ",".join(doc.provenance.reviewers), _ui_digest(inputs, job.lang)])
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 

@@ -171,7 +171,8 @@ def update(langs: tuple[str, ...], project: Path | None) -> None:
     """Merge the templates into every catalog: changed English becomes fuzzy, with `#|` previous."""
     from builder.i18n.workflow import update as run
 
-    for path in run(_project(project), list(langs) or None):
+    for path in run(_project(project), list(langs) or None,
+                    warn=lambda message: click.echo(f"warning: {message}", err=True)):
         click.echo(f"updated {path}")
 
 
