@@ -25,7 +25,7 @@ from builder.clinic import Clinic, load_clinic
 from builder.content import Library, load_library
 from builder.document import Doc, Fallback
 from builder.errors import BuilderError, TranslationError, UsageError
-from builder.i18n.workflow import locale_dirs, parse_locale
+from builder.i18n.workflow import locale_dirs, matching_catalogs, parse_locale
 from builder.localize import SOURCE_LANG, Catalogs, build_date, load_catalogs, localize
 from builder.model import LEVELS, Level
 from builder.output import (
@@ -126,9 +126,18 @@ def plan(lib: Library, options: Options, default_langs: list[str] | None = None)
             problems.append(str(exc))
             continue
         if lang not in known_langs:
-            problems.append(f"--lang: no catalog for '{code}' ({parse_locale(code).english_name}); "
-                            f"available: {', '.join(known_langs)}; start one with "
-                            f"'handout i18n init {code}'")
+            name = parse_locale(code).english_name
+            matches = matching_catalogs(code, known_langs)
+            if matches:
+                shown = ", ".join(f"{m} ({parse_locale(m).english_name})" for m in matches)
+                problems.append(f"--lang: no catalog named '{code}' ({name}); the catalog for "
+                                f"it is {shown}: use --lang {matches[0]}"
+                                + (f" (or start a catalog of its own with 'handout i18n init "
+                                   f"{code}')" if parse_locale(code).territory else ""))
+            else:
+                problems.append(f"--lang: no catalog for '{code}' ({name}); available: "
+                                f"{', '.join(known_langs)}; start one with "
+                                f"'handout i18n init {code}'")
         elif lang not in langs:
             langs.append(lang)
     levels = []
@@ -320,7 +329,13 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
     if options.strict and summary.fallbacks:
         raise TranslationError([f.problem() for f in summary.fallbacks])
 
-    results = _render_all(inputs, options, todo, langs)
+    try:
+        results = _render_all(inputs, options, todo, langs)
+    except BuilderError as exc:  # nothing written; the summary says how many failed
+        summary.failed = list(getattr(exc, "failed", []))
+        summary.seconds = time.perf_counter() - start
+        exc.summary = summary  # type: ignore[attr-defined]
+        raise
     # Nothing has been written yet; now write each output atomically, the manifest last.
     # Every file is written to a temp file first and only then renamed over the real names,
     # so a full disk or a crash changes no output; the manifest is written last.
@@ -366,7 +381,8 @@ def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[s
     from tqdm import tqdm
 
     results: list[Result] = []
-    failures: list[BuilderError] = []
+    failures: list[tuple[int, Job, BuilderError]] = []
+    order = {job: index for index, job in enumerate(jobs)}  # the selection's order
     bar = tqdm(total=len(jobs), unit="file", disable=not options.progress or not jobs,
                file=sys.stderr, dynamic_ncols=True)
     # Longest first (bundles, PDFs, CJK), so no worker is left with a long job at the end.
@@ -377,7 +393,7 @@ def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[s
             try:
                 results.append(render_job(inputs, job, options.verify))
             except BuilderError as exc:
-                failures.append(exc)
+                failures.append((order[job], job, exc))
             bar.update()
     else:
         global _INPUTS
@@ -387,17 +403,23 @@ def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[s
                                               multiprocessing.get_all_start_methods() else None)
         with ProcessPoolExecutor(max_workers=options.jobs, initializer=_worker_init,
                                  initargs=(options, langs), mp_context=context) as pool:
-            futures = [pool.submit(_worker_render, job, options.verify) for job in jobs]
+            futures = {pool.submit(_worker_render, job, options.verify): job for job in jobs}
             for future in as_completed(futures):
                 try:
                     results.append(future.result())
                 except BuilderError as exc:
-                    failures.append(exc)
+                    failures.append((order[futures[future]], futures[future], exc))
                 bar.update()
     bar.close()
     if failures:
-        problems = [p for exc in failures for p in exc.problems]
-        error = failures[0].__class__(problems)
+        # Whatever order the workers finished in: problems in selection order, and the exit
+        # code of the first failed output in that order (the same with --jobs 1 and --jobs N).
+        failures.sort(key=lambda f: f[0])
+        problems: list[Any] = []
+        for _index, _job, exc in failures:
+            problems += [p for p in exc.problems if p not in problems]
+        error = failures[0][2].__class__(problems)
+        error.failed = [job.path for _index, job, _exc in failures]  # type: ignore[attr-defined]
         raise error
     results.sort(key=lambda r: r.job.path)
     return results

@@ -1179,7 +1179,7 @@ class Deck:
             self.emit("content", self.ui(GLOSSARY), self.untranslated(GLOSSARY), items)
 
     def closing_slide(self) -> None:
-        doc, profile = self.doc, self.doc.clinic.profile
+        profile = self.doc.clinic.profile
         url = profile.qr or profile.web  # the clinic's own: a topic's link has its own slide
 
         paras = [Para([Span(self.ltr(profile.name))], bold=True),

@@ -43,6 +43,33 @@ def parse_locale(code: str) -> Locale:
                          "es, fr, de, ar, zh_Hans or pt_BR") from None
 
 
+def _language_and_script(locale: Locale) -> tuple[str, str | None]:
+    """A locale's language and script, the script filled in from CLDR's likely subtags."""
+    from babel.core import get_global
+
+    likely = get_global("likely_subtags")
+    script = locale.script
+    for key in (str(locale), f"{locale.language}_{locale.territory}" if locale.territory else "",
+                locale.language):
+        if script is None and key and key in likely:
+            script = Locale.parse(likely[key]).script
+    return locale.language, script
+
+
+def matching_catalogs(code: str, available: Iterable[str]) -> list[str]:
+    """The catalogs that serve `code` (`zh` -> `zh_Hans`, `zh_CN` -> `zh_Hans`): same language and
+    script, the script inferred from CLDR's likely subtags when the code does not say it."""
+    want = _language_and_script(parse_locale(code))
+    found = []
+    for name in available:
+        try:
+            if _language_and_script(parse_locale(name)) == want:
+                found.append(name)
+        except UsageError:
+            continue
+    return found
+
+
 def locale_dirs(project: Project) -> list[str]:
     if not project.locales.is_dir():
         return []
