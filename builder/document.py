@@ -39,7 +39,9 @@ class Fallback:
         if self.po_line is None:
             return (f"{self.context}: no entry in {self.lang} (English at {self.where}; run "
                     "'handout i18n update')")
-        return f"{self.context}: translation {self.reason} (English at {self.where})"
+        why = ("not translated yet" if self.reason == "untranslated"
+               else "translation stale (the English changed since)")
+        return f"{self.context}: {why} (English at {self.where})"
 
     def __str__(self) -> str:
         return f"{self.po_where or self.where}: {self._what()}; printed in English and marked"
