@@ -39,8 +39,8 @@ class Fallback:
         if self.po_line is None:
             return (f"{self.context}: no entry in {self.lang} (English at {self.where}; run "
                     "'handout i18n update')")
-        why = ("not translated yet" if self.reason == "untranslated"
-               else "translation stale (the English changed since)")
+        why = (f"not translated yet in {self.lang}" if self.reason == "untranslated"
+               else f"translation stale in {self.lang}, the English changed")
         return f"{self.context}: {why} (English at {self.where})"
 
     def __str__(self) -> str:

@@ -126,7 +126,7 @@ def test_a_translated_paragraph_is_printed_without_its_slide_bullet(project: Pat
     # The warning names the catalog entry at fault (the msgid line of the slide entry).
     shown = Path("locales/pt/LC_MESSAGES/relapsed-refractory.po")
     assert re.search(rf"{re.escape(str(shown))}:{slide_line + 1}: relapsed-refractory/"
-                     r"myeloma-basics/standard/slide: not translated yet \(English at "
+                     r"myeloma-basics/standard/slide: not translated yet in pt \(English at "
                      r"content/relapsed-refractory.yaml:\d+\)", run.err), run.err
     assert "relapsed-refractory/myeloma-basics/standard: " not in run.err
 
@@ -183,7 +183,8 @@ def test_untranslated_title_summary_and_role_are_marked_and_tagged_english(proje
 
 def test_every_english_block_carries_lang_en_with_its_mark(project: Path, handout):
     untranslate(project, "ar", "supportive-care",
-                ["supportive-care/what-supportive/standard", "supportive-care/what-supportive/standard/slide"])
+                ["supportive-care/what-supportive/standard",
+                 "supportive-care/what-supportive/standard/slide"])
     run = handout("build", "--topic", "supportive-care", "--lang", "ar", "--level", "standard",
                   "--format", "html")
     assert run.code == EXIT_OK, run.err
