@@ -416,8 +416,8 @@ def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[s
         # code of the first failed output in that order (the same with --jobs 1 and --jobs N).
         failures.sort(key=lambda f: f[0])
         problems: list[Any] = []
-        for _index, _job, exc in failures:
-            problems += [p for p in exc.problems if p not in problems]
+        for _index, _job, failure in failures:
+            problems += [p for p in failure.problems if p not in problems]
         error = failures[0][2].__class__(problems)
         error.failed = [job.path for _index, job, _exc in failures]  # type: ignore[attr-defined]
         raise error
