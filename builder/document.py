@@ -37,9 +37,9 @@ class Fallback:
         if not self.po_path:
             return f"{self.context}: translation {self.reason} in {self.lang}"
         if self.po_line is None:
-            return (f"{self.context}: no entry in {self.lang} (English at {self.where}; run "
-                    "'handout i18n update')")
-        why = (f"not translated yet in {self.lang}" if self.reason == "untranslated"
+            return (f"{self.context}: untranslated in {self.lang}, not in the catalog yet (English "
+                    f"at {self.where}; run 'handout i18n update')")
+        why = (f"untranslated in {self.lang}" if self.reason == "untranslated"
                else f"translation stale in {self.lang}, the English changed")
         return f"{self.context}: {why} (English at {self.where})"
 

@@ -126,7 +126,7 @@ def test_a_translated_paragraph_is_printed_without_its_slide_bullet(project: Pat
     # The warning names the catalog entry at fault (the msgid line of the slide entry).
     shown = Path("locales/pt/LC_MESSAGES/relapsed-refractory.po")
     assert re.search(rf"{re.escape(str(shown))}:{slide_line + 1}: relapsed-refractory/"
-                     r"myeloma-basics/standard/slide: not translated yet in pt \(English at "
+                     r"myeloma-basics/standard/slide: untranslated in pt \(English at "
                      r"content/relapsed-refractory.yaml:\d+\)", run.err), run.err
     assert "relapsed-refractory/myeloma-basics/standard: " not in run.err
 

@@ -52,7 +52,10 @@ def _language_and_script(locale: Locale) -> tuple[str, str | None]:
     for key in (str(locale), f"{locale.language}_{locale.territory}" if locale.territory else "",
                 locale.language):
         if script is None and key and key in likely:
-            script = Locale.parse(likely[key]).script
+            try:
+                script = Locale.parse(likely[key]).script
+            except (UnknownLocaleError, ValueError):  # e.g. no_Latn_NO: Babel has only nb, nn
+                script = likely[key].split("_")[1] if "_" in likely[key] else None
     return locale.language, script
 
 
