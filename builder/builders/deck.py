@@ -969,9 +969,13 @@ class Deck:
                 status.append(self.ui_para(message, lang=doc.lang.native_name))
         if doc.fallbacks:
             status.append(self.ui_para(SOME_ENGLISH, lang=doc.lang.native_name))
-        notes = [Para(self.spans(doc.title), bold=True), Para(self.spans(doc.summary)),
+        title_en = "title" in doc.english
+        if title_en:  # the title above is English: say so first
+            paras.insert(0, self.marker_para())
+        notes = [Para(self.spans(doc.title), bold=True, english=title_en),
+                 Para(self.spans(doc.summary), english="summary" in doc.english),
                  *paras, *status]
-        self.emit("title", self.plain(doc.title), False, [Item(paras + status, notes)])
+        self.emit("title", self.plain(doc.title), title_en, [Item(paras + status, notes)])
         logo = _raster(doc.clinic.logo)
         if self.ours and logo is not None:
             height = 640080  # 0.7 in, in the space above the title
@@ -984,8 +988,10 @@ class Deck:
             pptx_xml.set_alt_text(picture._element, doc.clinic.profile.name)
 
     def agenda_slide(self) -> None:
-        items = [Item([Para(self.spans(t.title), bullet="bullet")],
-                      [Para(self.spans(t.title), bold=True), Para(self.spans(t.summary))])
+        items = [Item(([self.marker_para()] if "title" in t.english else [])
+                      + [Para(self.spans(t.title), bullet="bullet", english="title" in t.english)],
+                      [Para(self.spans(t.title), bold=True, english="title" in t.english),
+                       Para(self.spans(t.summary), english="summary" in t.english)])
                  for t in self.doc.topics]
         self.emit("content", self.ui(AGENDA), self.untranslated(AGENDA), items)
 
@@ -1228,10 +1234,13 @@ class Deck:
             self.agenda_slide()
         for topic in doc.topics:
             if doc.kind == "bundle":
-                self.emit("section", self.plain(topic.title), False,
-                          [Item([Para(self.spans(topic.summary))],
-                                [Para(self.spans(topic.title), bold=True),
-                                 Para(self.spans(topic.summary))])])
+                summary_en = "summary" in topic.english
+                self.emit("section", self.plain(topic.title), "title" in topic.english,
+                          [Item(([self.marker_para()] if summary_en else [])
+                                + [Para(self.spans(topic.summary), english=summary_en)],
+                                [Para(self.spans(topic.title), bold=True,
+                                      english="title" in topic.english),
+                                 Para(self.spans(topic.summary), english=summary_en)])])
             self.topic_slides(topic)
         self.glossary_slides()
         self.link_slides()
