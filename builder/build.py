@@ -24,8 +24,8 @@ from builder.clinic import Clinic, load_clinic
 from builder.content import Library, load_library
 from builder.document import Doc, Fallback
 from builder.errors import BuilderError, TranslationError, UsageError
-from builder.i18n.workflow import locale_dirs, parse_locale
-from builder.localize import SOURCE_LANG, Catalogs, document_date, load_catalogs, localize
+from builder.i18n.workflow import locale_dirs, matching_catalogs, parse_locale
+from builder.localize import SOURCE_LANG, Catalogs, build_date, load_catalogs, localize
 from builder.model import LEVELS, Level
 from builder.output import (
     atomic_write_all,
@@ -126,9 +126,18 @@ def plan(lib: Library, options: Options, default_langs: list[str] | None = None)
             problems.append(str(exc))
             continue
         if lang not in known_langs:
-            problems.append(f"--lang: no catalog for '{code}' ({parse_locale(code).english_name}); "
-                            f"available: {', '.join(known_langs)}; start one with "
-                            f"'handout i18n init {code}'")
+            name = parse_locale(code).english_name
+            matches = matching_catalogs(code, known_langs)
+            if matches:
+                shown = ", ".join(f"{m} ({parse_locale(m).english_name})" for m in matches)
+                problems.append(f"--lang: no catalog named '{code}' ({name}); the catalog for "
+                                f"it is {shown}: use --lang {matches[0]}"
+                                + (f" (or start a catalog of its own with 'handout i18n init "
+                                   f"{code}')" if parse_locale(code).territory else ""))
+            else:
+                problems.append(f"--lang: no catalog for '{code}' ({name}); available: "
+                                f"{', '.join(known_langs)}; start one with "
+                                f"'handout i18n init {code}'")
         elif lang not in langs:
             langs.append(lang)
     levels = []
@@ -163,13 +172,14 @@ class Inputs:
     paper: str
     large_print: bool
     fixed: str  # digest of what every job depends on: tool versions, templates, clinic, fonts
-    date: dt.date  # the documents' date, fixed once here so every worker prints the same
+    date: dt.date  # the print date of every file of this build (SOURCE_DATE_EPOCH, else today)
     html_base: str = "."  # where `--format html` files are, relative to the project root
 
 
 def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = None) -> Inputs:
     """Load and check content, clinic and every needed catalog; raise with every problem found."""
     project = options.project
+    date = build_date()  # first: a malformed SOURCE_DATE_EPOCH is reported before any work
     lib = lib or load_library(project.content, project.cache)
     clinic = load_clinic(options.clinic_path)
     catalogs: dict[str, Catalogs] = {}
@@ -193,7 +203,7 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
     paper = options.paper or clinic.profile.paper
     html_base = os.path.relpath(options.out_dir, project.root)
     return Inputs(project, lib, clinic, catalogs, ctx, paper, options.large_print,
-                  _fixed_digest(project, clinic), document_date(lib), html_base)
+                  _fixed_digest(project, clinic), date, html_base)
 
 
 def _fixed_digest(project: Project, clinic: Clinic) -> str:
@@ -224,10 +234,14 @@ def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
 
     The localizer hashes exactly the strings it hands out, so editing one block, or one
     translation, rebuilds only the outputs that show it.
+
+    The print date counts only when SOURCE_DATE_EPOCH sets it (it is in `fixed`): without it,
+    an unchanged output is not rebuilt just because the day changed, and keeps the date it was
+    really made on; whatever is rebuilt carries the day it was rebuilt.
     """
     data = "|".join([job.kind, job.id, job.lang, job.level, job.fmt, inputs.fixed, inputs.paper,
                      str(inputs.large_print), doc.content_digest, str(doc.provenance.reviewed),
-                     doc.date.isoformat(), _ui_digest(inputs, job.lang),
+                     ",".join(doc.provenance.reviewers), _ui_digest(inputs, job.lang),
                      inputs.html_base if job.fmt == "html" else ""])
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
@@ -321,7 +335,13 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
     if options.strict and summary.fallbacks:
         raise TranslationError([f.problem() for f in summary.fallbacks])
 
-    results = _render_all(inputs, options, todo, langs)
+    try:
+        results = _render_all(inputs, options, todo, langs)
+    except BuilderError as exc:  # nothing written; the summary says how many failed
+        summary.failed = list(getattr(exc, "failed", []))
+        summary.seconds = time.perf_counter() - start
+        exc.summary = summary  # type: ignore[attr-defined]
+        raise
     # Nothing has been written yet; now write each output atomically, the manifest last.
     # Every file is written to a temp file first and only then renamed over the real names,
     # so a full disk or a crash changes no output; the manifest is written last.
@@ -370,7 +390,8 @@ def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[s
     from builder.executors import executor_for
 
     results: list[Result] = []
-    failures: list[BuilderError] = []
+    failures: list[tuple[int, Job, BuilderError]] = []
+    order = {job: index for index, job in enumerate(jobs)}  # the selection's order
     bar = tqdm(total=len(jobs), unit="file", disable=not options.progress or not jobs,
                file=sys.stderr, dynamic_ncols=True)
     # Longest first (bundles, PDFs, CJK), so no worker is left with a long job at the end.
@@ -379,16 +400,22 @@ def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[s
     executor = executor_for(options.jobs if len(jobs) > 1 else 1, options.scheduler)
     if options.jobs > 1 or options.scheduler:
         _warm_font_cache(inputs, jobs)
-    for _job, outcome in executor.run(inputs, jobs, options.verify):
+    for job, outcome in executor.run(inputs, jobs, options.verify):
         if isinstance(outcome, BuilderError):
-            failures.append(outcome)
+            failures.append((order[job], job, outcome))
         else:
             results.append(outcome)
         bar.update()
     bar.close()
     if failures:
-        problems = [p for exc in failures for p in exc.problems]
-        error = failures[0].__class__(problems)
+        # Whatever order the workers finished in: problems in selection order, and the exit
+        # code of the first failed output in that order (the same with --jobs 1 and --jobs N).
+        failures.sort(key=lambda f: f[0])
+        problems: list[Any] = []
+        for _index, _job, failure in failures:
+            problems += [p for p in failure.problems if p not in problems]
+        error = failures[0][2].__class__(problems)
+        error.failed = [job.path for _index, job, _exc in failures]  # type: ignore[attr-defined]
         raise error
     results.sort(key=lambda r: r.job.path)
     return results

@@ -8,7 +8,7 @@ from typing import Any
 
 from builder.content import Library, blocks_at, load_library
 from builder.document import Fallback
-from builder.errors import Problem, TranslationError
+from builder.errors import EXIT_CONTENT, EXIT_OK, EXIT_TRANSLATION, Problem, TranslationError
 from builder.i18n.messages import SLIDE_BUDGET
 from builder.localize import SOURCE_LANG, Catalogs, Localizer, load_catalogs, localize_topic
 from builder.model import LEVELS, Text
@@ -24,11 +24,20 @@ class Report:
     fallbacks: list[Fallback] = field(default_factory=list)
     scores: dict[tuple[str, str, str], Score] = field(default_factory=dict)  # topic, level, lang
     strict: bool = False
-    content_failed: bool = False
+    where: dict[str, str] = field(default_factory=dict)  # topic id -> "content/x.yaml:LINE"
 
     @property
     def misses(self) -> list[tuple[str, str, str, Score]]:
         return [(t, lv, lang, s) for (t, lv, lang), s in self.scores.items() if not s.ok]
+
+    @property
+    def exit_code(self) -> int:
+        """3 for content (a topic above its reading-level target) before 4 for translations."""
+        if self.misses:
+            return EXIT_CONTENT
+        if self.problems or (self.strict and self.fallbacks):
+            return EXIT_TRANSLATION
+        return EXIT_OK
 
     @property
     def ok(self) -> bool:
@@ -45,8 +54,9 @@ class Report:
         out.append(self.table())
         if self.misses:
             out.append("")
-            out += [f"error: {t} ({lv}, {lang}): {s.measure} {s.value} is above the target "
-                    f"{s.target:g}: shorter sentences and simpler words" for t, lv, lang, s in self.misses]
+            out += [f"error: {self.where.get(t, t)}: {t} ({lv}, {lang}): {s.measure} {s.value} "
+                    f"is above the target {s.target:g}: shorter sentences and simpler words"
+                    for t, lv, lang, s in self.misses]
         total = len(self.problems) + len(self.misses) + (
             len(self.fallbacks) + len(self.uncited) if self.strict else 0)
         out.append("")
@@ -167,6 +177,7 @@ def run_check(project: Project, langs: list[str], strict: bool) -> Report:
     lib = load_library(project.content)  # content errors raise: nothing else is meaningful
     report.warnings += slide_problems(lib)
     report.uncited += uncited_claims(lib)
+    report.where = {t: str(lib.where[("topic", t)]) for t in lib.topics}
     codes = langs or [SOURCE_LANG, *[c for c in locale_dirs(project) if c != SOURCE_LANG]]
     for lang in codes:
         try:

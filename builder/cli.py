@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from builder import __version__
-from builder.errors import EXIT_BUILD_FAILED, EXIT_CONTENT, EXIT_OK, EXIT_USAGE, BuilderError
+from builder.errors import EXIT_BUILD_FAILED, EXIT_OK, EXIT_USAGE, BuilderError
 from builder.project import Project
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -82,7 +82,14 @@ def build(topics: tuple[str, ...], bundles: tuple[str, ...], all_: bool, langs: 
                       strict=strict, verify=bool(os.environ.get("CI")) if verify is None else verify,
                       force=force, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
                       progress=not quiet and sys.stderr.isatty())
-    summary = run(options)
+    try:
+        summary = run(options)
+    except BuilderError as exc:
+        failed = getattr(exc, "summary", None)
+        if failed is not None and not quiet:
+            click.echo(f"built 0, skipped {len(failed.skipped)} (unchanged), failed "
+                       f"{len(failed.failed)}, in {failed.seconds:.1f} s: nothing written", err=True)
+        raise
     for fallback in summary.fallbacks:
         click.echo(f"warning: {fallback}", err=True)
     if not quiet:
@@ -108,24 +115,31 @@ def check(langs: tuple[str, ...], strict: bool, as_json: bool, project: Path | N
     else:
         click.echo(report.text())
     if not report.ok:
-        raise SystemExit(EXIT_CONTENT if report.content_failed else 4)
+        raise SystemExit(report.exit_code)
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--topic", "topics", multiple=True, metavar="ID")
-@click.option("--bundle", "bundles", multiple=True, metavar="ID")
-@click.option("--lang", "langs", multiple=True, metavar="CODE")
-@click.option("--level", "levels", multiple=True, type=click.Choice(["easy", "standard", "detailed"]))
+@click.option("--topic", "topics", multiple=True, metavar="ID", help="A topic to proof (repeatable).")
+@click.option("--bundle", "bundles", multiple=True, metavar="ID",
+              help="A bundle to proof (repeatable).")
+@click.option("--lang", "langs", multiple=True, metavar="CODE",
+              help="Language (repeatable; default: all with a catalog, and en).")
+@click.option("--level", "levels", multiple=True, type=click.Choice(["easy", "standard", "detailed"]),
+              help="Reading level (repeatable; default: all three).")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["pdf", "pptx"]),
-              default=("pdf",), show_default=True)
+              default=("pdf",), show_default=True,
+              help="Leaflet (pdf) or deck (pptx, rendered by LibreOffice) (repeatable).")
 @click.option("--pages", type=click.IntRange(1, 50), default=2, show_default=True,
               help="How many first pages (or slides) to render.")
-@click.option("--dpi", type=click.IntRange(30, 300), default=60, show_default=True)
+@click.option("--dpi", type=click.IntRange(30, 300), default=60, show_default=True,
+              help="Resolution of the PNG pictures.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("proof"),
-              show_default=True)
-@click.option("--clinic", type=click.Path(path_type=Path, dir_okay=False), default=None)
-@click.option("--paper", type=click.Choice(["a4", "letter"]), default=None)
-@click.option("--large-print", is_flag=True)
+              show_default=True, help="Folder for the PNG pictures.")
+@click.option("--clinic", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Clinic profile YAML (default: templates/clinic/demo.yaml).")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default=None,
+              help="Paper size (default: the clinic profile's).")
+@click.option("--large-print", is_flag=True, help="Body text at 16 pt or more.")
 @project_option
 def proof(topics: tuple[str, ...], bundles: tuple[str, ...], langs: tuple[str, ...],
           levels: tuple[str, ...], formats: tuple[str, ...], pages: int, dpi: int, out: Path,
@@ -169,18 +183,21 @@ def init(lang: str, project: Path | None) -> None:
 
 
 @i18n.command(context_settings=CONTEXT)
-@click.option("--lang", "langs", multiple=True, metavar="CODE")
+@click.option("--lang", "langs", multiple=True, metavar="CODE",
+              help="Only these languages (repeatable; default: every catalog).")
 @project_option
 def update(langs: tuple[str, ...], project: Path | None) -> None:
     """Merge the templates into every catalog: changed English becomes fuzzy, with `#|` previous."""
     from builder.i18n.workflow import update as run
 
-    for path in run(_project(project), list(langs) or None):
+    for path in run(_project(project), list(langs) or None,
+                    warn=lambda message: click.echo(f"warning: {message}", err=True)):
         click.echo(f"updated {path}")
 
 
 @i18n.command(name="compile", context_settings=CONTEXT)
-@click.option("--lang", "langs", multiple=True, metavar="CODE")
+@click.option("--lang", "langs", multiple=True, metavar="CODE",
+              help="Only these languages (repeatable; default: every catalog).")
 @project_option
 def compile_(langs: tuple[str, ...], project: Path | None) -> None:
     """Check every catalog (QA) and write .mo files; nothing is written if any entry is bad."""
@@ -191,7 +208,8 @@ def compile_(langs: tuple[str, ...], project: Path | None) -> None:
 
 
 @i18n.command(context_settings=CONTEXT)
-@click.option("--lang", "langs", multiple=True, metavar="CODE")
+@click.option("--lang", "langs", multiple=True, metavar="CODE",
+              help="Only these languages (repeatable; default: every catalog).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
 @click.option("--stale", is_flag=True, help="List the contexts of stale (fuzzy) entries.")
 @project_option

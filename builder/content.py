@@ -110,7 +110,8 @@ def _load_library(root: Path) -> Library:
 
 def _load_topic(path: Path, lib: Library, problems: list[Problem]) -> None:
     data = load_yaml(path, problems)
-    if data is None:
+    if data is None:  # already reported; bundles naming it are not "unknown topic" errors
+        lib.invalid.add(path.stem)
         return
     shown = display_path(path)
     topic = validate(Topic, data, path, problems)

@@ -17,26 +17,41 @@ from builder.model import Level, Review, Source
 
 @dataclass(frozen=True)
 class Fallback:
-    """A block printed in English because its translation is missing or stale."""
+    """One entry printed in English because its translation is missing or stale."""
 
-    path: str
+    path: str  # the content line of the English
     line: int | None
     context: str
     lang: str
     reason: str  # "untranslated" or "stale" (English changed since it was translated)
+    po_path: str = ""  # the catalog entry at fault (or the catalog that should hold it)
+    po_line: int | None = None
 
     @property
     def where(self) -> str:
         return f"{self.path}:{self.line}" if self.line else self.path
 
+    @property
+    def po_where(self) -> str:
+        return f"{self.po_path}:{self.po_line}" if self.po_line else self.po_path
+
+    def _what(self) -> str:
+        if not self.po_path:
+            return f"{self.context}: translation {self.reason} in {self.lang}"
+        if self.po_line is None:
+            return (f"{self.context}: untranslated in {self.lang}, not in the catalog yet (English "
+                    f"at {self.where}; run 'handout i18n update')")
+        why = (f"untranslated in {self.lang}" if self.reason == "untranslated"
+               else f"translation stale in {self.lang}, the English changed")
+        return f"{self.context}: {why} (English at {self.where})"
+
     def __str__(self) -> str:
-        return (f"{self.where}: {self.context}: translation {self.reason} in {self.lang}; "
-                "printed in English and marked")
+        return f"{self.po_where or self.where}: {self._what()}; printed in English and marked"
 
     def problem(self) -> Problem:
-        return Problem(self.path, self.line, f"{self.context}: translation {self.reason} in "
-                       f"{self.lang}: translate it (handout i18n update, then fill in the msgstr) or build "
-                       "without --strict to print the English, marked")
+        return Problem(self.po_path or self.path, self.po_line if self.po_path else self.line,
+                       f"{self._what()}: translate it (handout i18n update, then fill in the "
+                       "msgstr) or build without --strict to print the English, marked")
 
 
 @dataclass
@@ -53,8 +68,30 @@ class RBlock:
     src: Path | None = None
     ordered: bool = False
     write_in: int = 0
-    fallback: bool = False
     cites: list[str] = field(default_factory=list)  # ids of the topic's sources
+    fallback: bool = False  # any of its entries is shown in English
+    # Which entries are shown in English ("text", "slide", "term", "caption", "alt", "items/0"):
+    # each entry falls back on its own. `fallback=True` alone means every entry.
+    english: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.fallback and not self.english:
+            self.english = frozenset(self.fields())
+        self.fallback = bool(self.english)
+
+    def fields(self) -> list[str]:
+        """The entries this block shows."""
+        names = [n for n in ("text", "slide", "term", "caption") if getattr(self, n)]
+        return names + [f"items/{i}" for i in range(len(self.items))]
+
+    def en(self, name: str) -> bool:
+        """Whether entry `name` (or item number `name`) is shown in English."""
+        return name in self.english
+
+    @property
+    def all_english(self) -> bool:
+        """Every entry it shows is English: one mark for the whole block."""
+        return self.fallback and all(n in self.english for n in self.fields())
 
 
 @dataclass
@@ -63,6 +100,12 @@ class RTerm:
     term: str
     text: str
     fallback: bool = False
+    english: frozenset[str] = frozenset()  # "term", "text"
+
+    def __post_init__(self) -> None:
+        if self.fallback and not self.english:
+            self.english = frozenset({"term", "text"})
+        self.fallback = bool(self.english)
 
 
 @dataclass
@@ -78,13 +121,15 @@ class RTopic:
     link_url: str | None = None
     link_label: str | None = None
     reviewer_role: str = ""
+    english: frozenset[str] = frozenset()  # "title", "summary", "link_label", "reviewer_role"
 
 
 @dataclass
 class Provenance:
     translated: bool
-    reviewed: bool  # the catalog header says a person reviewed the translation
+    reviewed: bool  # every catalog the document draws from says a person reviewed it
     source_versions: list[tuple[str, str, dt.date]]  # topic id, version, date of that version
+    reviewers: list[str] = field(default_factory=list)  # their X-Reviewed-By, when reviewed
 
 
 @lru_cache(maxsize=32)
@@ -130,10 +175,11 @@ class Doc:
     clinic: Clinic
     paper: str
     large_print: bool
-    date: dt.date  # the document's date (SOURCE_DATE_EPOCH, else the content's newest date)
+    date: dt.date  # the print (build) date: SOURCE_DATE_EPOCH when set, else the build's day
     ui: UiStrings = field(default_factory=UiStrings)
     audience: str = "clinic"
     content_digest: str = ""  # hash of every string and fact the document shows
+    english: frozenset[str] = frozenset()  # "title", "summary" of a bundle shown in English
 
     def gettext(self, msgid: str) -> str:
         return self.ui.gettext(msgid)

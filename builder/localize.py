@@ -13,8 +13,8 @@ from builder.cache import cache_key, cached
 from builder.clinic import Clinic
 from builder.content import Library, Where, blocks_at
 from builder.document import Doc, Fallback, Provenance, RBlock, RTerm, RTopic, UiStrings
-from builder.errors import ConfigError, Problem, TranslationError
-from builder.i18n.catalog import LoadedCatalog, read_catalog
+from builder.errors import ConfigError, Problem, TranslationError, display_path
+from builder.i18n.catalog import Entry, LoadedCatalog, read_catalog
 from builder.i18n.messages import context, level_key
 from builder.i18n.termbase import termbase_path
 from builder.languages import language
@@ -22,6 +22,16 @@ from builder.model import Image, Level, Text
 from builder.project import Project
 
 SOURCE_LANG = "en"
+# Part of the catalog cache key: bump it when LoadedCatalog changes what it keeps.
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where a looked-up entry lives: the catalog and its entry (None: no catalog has it)."""
+
+    catalog: LoadedCatalog | None
+    entry: Entry | None
+    expected: str = ""  # the catalog file that should hold it, when none does
 
 
 @dataclass
@@ -30,8 +40,9 @@ class Catalogs:
 
     lang: str
     files: list[LoadedCatalog] = field(default_factory=list)
-    entries: dict[tuple[str | None, str], tuple[str, bool]] = field(default_factory=dict)
-    contexts: set[str] = field(default_factory=set)
+    entries: dict[tuple[str | None, str], tuple[LoadedCatalog, Entry]] = field(default_factory=dict)
+    contexts: dict[str, tuple[LoadedCatalog, Entry]] = field(default_factory=dict)
+    folder: Path | None = None  # locales/<lang>/LC_MESSAGES
     ui: UiStrings = field(default_factory=UiStrings)  # the templates' and builders' strings
 
     @property
@@ -46,9 +57,11 @@ class Catalogs:
         from babel.dates import format_date
 
         chars = set(string.printable) | set("–—‘’“”«»…·•→≥≤×°±")
-        for (_ctx, msgid), (msgstr, _fuzzy) in self.entries.items():
+        for (_ctx, msgid), (_catalog, entry) in self.entries.items():
             chars.update(msgid)
-            chars.update(msgstr)
+            chars.update(entry.msgstr)
+        for catalog in self.files:
+            chars.update(catalog.reviewed_by)
         if self.lang != SOURCE_LANG:
             locale = language(self.lang).locale
             for month in range(1, 13):
@@ -58,17 +71,34 @@ class Catalogs:
 
     def lookup(self, ctx: str | None, msgid: str) -> tuple[str | None, str]:
         """(translation, "") when current, else (None, "untranslated" | "stale")."""
+        text, reason, _found = self.find(ctx, msgid)
+        return text, reason
+
+    def find(self, ctx: str | None, msgid: str) -> tuple[str | None, str, Found]:
+        """`lookup`, and where the entry is (or should be)."""
         if self.lang == SOURCE_LANG:
-            return msgid, ""
-        found = self.entries.get((ctx, msgid))
-        if found is not None:
-            text, fuzzy = found
-            if fuzzy and text:
-                return None, "stale"
-            return (text, "") if text else (None, "untranslated")
+            return msgid, "", Found(None, None)
+        hit = self.entries.get((ctx, msgid))
+        if hit is not None:
+            catalog, entry = hit
+            if entry.fuzzy and entry.msgstr:
+                return None, "stale", Found(catalog, entry)
+            return ((entry.msgstr, "", Found(catalog, entry)) if entry.msgstr
+                    else (None, "untranslated", Found(catalog, entry)))
         if ctx is not None and ctx in self.contexts:
-            return None, "stale"  # the English changed and the catalog was not updated yet
-        return None, "untranslated"
+            # The English changed and the catalog was not updated yet.
+            return None, "stale", Found(*self.contexts[ctx])
+        return None, "untranslated", Found(None, None, self.expected_file(ctx))
+
+    def expected_file(self, ctx: str | None) -> str:
+        if self.folder is None:
+            return ""
+        head = (ctx or "").split("/", 1)[0]
+        domain = "ui" if ctx is None else {"glossary": "glossary", "bundle": "bundles"}.get(head, head)
+        return display_path(self.folder / f"{domain}.po")
+
+    def ui_catalog(self) -> LoadedCatalog | None:
+        return next((c for c in self.files if c.domain == "ui"), None)
 
 
 def load_catalogs(project: Project, lang: str) -> Catalogs:
@@ -77,6 +107,7 @@ def load_catalogs(project: Project, lang: str) -> Catalogs:
     if lang == SOURCE_LANG:
         return catalogs
     folder = project.locales / lang / "LC_MESSAGES"
+    catalogs.folder = folder
     problems: list[Problem] = []
     for path in sorted(folder.glob("*.po")):
         catalog, found = _read_checked(path, lang, project.cache)
@@ -85,9 +116,9 @@ def load_catalogs(project: Project, lang: str) -> Catalogs:
             continue
         catalogs.files.append(catalog)
         for (ctx, msgid), entry in catalog.entries.items():
-            catalogs.entries[(ctx, msgid)] = (entry.msgstr, entry.fuzzy)
+            catalogs.entries[(ctx, msgid)] = (catalog, entry)
             if ctx:
-                catalogs.contexts.add(ctx)
+                catalogs.contexts[ctx] = (catalog, entry)
     if problems:  # a broken termbase is reported once, not once per catalog
         raise TranslationError(list(dict.fromkeys(problems)))
     catalogs.ui = _ui_strings(project, catalogs)
@@ -150,6 +181,9 @@ def _read_checked(path: Path, lang: str, cache: Path) -> tuple[LoadedCatalog | N
     return catalog, found
 
 
+Miss = tuple[str, str, Found]  # context, reason, where the entry is (or should be)
+
+
 class Localizer:
     """Looks up one document's strings and records what had to fall back to English."""
 
@@ -158,11 +192,12 @@ class Localizer:
         self.catalogs = catalogs
         self.level = level
         self.fallbacks: list[Fallback] = []
+        self.used: dict[Path, LoadedCatalog] = {}  # catalogs whose translations are shown
         # Every string handed out, in order: what the document shows, for incremental builds.
         self.digest = hashlib.sha256(f"{catalogs.lang}|{level}".encode())
 
     def field(self, owner: str, value: object, name: str | None,
-              misses: list[tuple[str, str]]) -> str | list[str] | None:
+              misses: list[Miss]) -> str | list[str] | None:
         english = Text.at(value, self.level)  # type: ignore[arg-type]
         if english is None:
             return None
@@ -175,37 +210,63 @@ class Localizer:
             return out
         return self._one(context(owner, key, name), english, misses)
 
-    def _one(self, ctx: str, english: str, misses: list[tuple[str, str]]) -> str:
-        text, reason = self.catalogs.lookup(ctx, english)
+    def _one(self, ctx: str, english: str, misses: list[Miss]) -> str:
+        text, reason, found = self.catalogs.find(ctx, english)
         if text is None:
-            misses.append((ctx, reason))
+            misses.append((ctx, reason, found))
             text = english
+        elif found.catalog is not None:
+            self.used[found.catalog.path] = found.catalog
         self.digest.update(f"\0{ctx}\0{text}\0{reason}".encode())
         return text
 
-    def record(self, where: Where, misses: list[tuple[str, str]]) -> None:
-        for ctx, reason in misses:
-            self.fallbacks.append(Fallback(where.path, where.line, ctx, self.catalogs.lang, reason))
+    def record(self, where: Where, misses: list[Miss]) -> None:
+        for ctx, reason, found in misses:
+            if found.entry is not None and found.catalog is not None:
+                po_path, po_line = display_path(found.catalog.path), found.entry.line or None
+            else:
+                po_path, po_line = found.expected, None
+            self.fallbacks.append(Fallback(where.path, where.line, ctx, self.catalogs.lang,
+                                           reason, po_path, po_line))
+
+    def provenance(self) -> tuple[bool, list[str]]:
+        """Reviewed only if every catalog the document draws from is (UI strings included)."""
+        used = dict(self.used)
+        ui = self.catalogs.ui_catalog()
+        if ui is not None:
+            used[ui.path] = ui
+        reviewed = bool(used) and all(c.reviewed for c in used.values())
+        names = sorted({c.reviewed_by for c in used.values() if c.reviewed_by})
+        return reviewed, names if reviewed else []
 
 
-def _english_block(block: object, level: Level) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for name in ("text", "items", "slide", "term", "caption", "alt"):
-        if name in type(block).model_fields:  # type: ignore[attr-defined]
-            out[name] = Text.at(getattr(block, name), level)
-    return out
+def _field_of(ctx: str, owner: str) -> str:
+    """The field of a context `owner/level[/field]`: "text", "slide", "items/0" (from item1)."""
+    rest = ctx[len(owner) + 1:].split("/")[1:] if ctx.startswith(owner + "/") else []
+    if not rest:
+        return "text"
+    if rest[0].startswith("item") and rest[0][4:].isdigit():
+        return f"items/{int(rest[0][4:]) - 1}"
+    return rest[0]
 
 
 def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
     lib, level = loc.lib, loc.level
     topic = lib.topics[topic_id]
     where = lib.where[("topic", topic_id)]
-    misses: list[tuple[str, str]] = []
-    title = loc.field(f"{topic_id}/@title", topic.title, None, misses)
-    summary = loc.field(f"{topic_id}/@summary", topic.summary, None, misses)
-    label = loc.field(f"{topic_id}/@link", topic.link.label, None, misses) if topic.link else None
-    role = loc.field(f"{topic_id}/@reviewer_role", topic.review.reviewer_role, None, misses)
-    loc.record(where, misses)
+    english: set[str] = set()
+    meta: dict[str, object] = {}
+    for name, owner, value in (("title", "@title", topic.title), ("summary", "@summary", topic.summary),
+                               ("link_label", "@link", topic.link.label if topic.link else None),
+                               ("reviewer_role", "@reviewer_role", topic.review.reviewer_role)):
+        if value is None:
+            meta[name] = None
+            continue
+        misses: list[Miss] = []
+        meta[name] = loc.field(f"{topic_id}/{owner}", value, None, misses)
+        if misses:
+            english.add(name)
+            loc.record(where, misses)
     blocks = []
     for block in blocks_at(topic, level):
         owner = f"{topic_id}/{block.id}"
@@ -216,42 +277,48 @@ def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
                 continue
             field_name = None if name in ("text", "items") else name
             values[name] = loc.field(owner, getattr(block, name), field_name, misses)
-        fallback = bool(misses)
         block_where = lib.block_where(topic_id, block.id)
-        if fallback:  # one language per block: the whole block in English, marked
-            loc.record(block_where, misses)
-            values = _english_block(block, level)
+        loc.record(block_where, misses)  # each entry falls back on its own
+        shown: set[str] = set()
+        for ctx, _reason, _found in misses:
+            name = _field_of(ctx, owner)
+            shown.add("text" if name == "alt" and block.type == "image" else name)
         rb = RBlock(id=block.id, type=block.type, topic=topic_id, where=str(block_where),
                     text=values.get("alt") if block.type == "image" else values.get("text"),  # type: ignore[arg-type]
                     items=list(values.get("items") or []),  # type: ignore[call-overload]
                     slide=values.get("slide"), term=values.get("term"),  # type: ignore[arg-type]
-                    caption=values.get("caption"), fallback=fallback,  # type: ignore[arg-type]
+                    caption=values.get("caption"),  # type: ignore[arg-type]
                     ordered=getattr(block, "ordered", False),
-                    write_in=getattr(block, "write_in", 0), cites=list(block.cites))
+                    write_in=getattr(block, "write_in", 0), english=frozenset(shown),
+                    cites=list(block.cites))
         if isinstance(block, Image):
             rb.src = lib.image_path(block)
         blocks.append(rb)
     terms = [localize_term(loc, term_id) for term_id in topic.terms_at(level)]
-    return RTopic(id=topic_id, version=topic.version, title=str(title), summary=str(summary),
-                  review=topic.review, sources=list(topic.sources), blocks=blocks, terms=terms,
-                  link_url=topic.link.url if topic.link else None,
-                  link_label=str(label) if label else None, reviewer_role=str(role))
+    return RTopic(id=topic_id, version=topic.version, title=str(meta["title"]),
+                  summary=str(meta["summary"]), review=topic.review, sources=list(topic.sources),
+                  blocks=blocks, terms=terms, link_url=topic.link.url if topic.link else None,
+                  link_label=str(meta["link_label"]) if meta["link_label"] else None,
+                  reviewer_role=str(meta["reviewer_role"]), english=frozenset(english))
 
 
 def localize_term(loc: Localizer, term_id: str) -> RTerm:
     entry = loc.lib.glossary[term_id]
-    misses: list[tuple[str, str]] = []
     owner = f"glossary/{term_id}"
-    term = loc.field(owner, entry.term, "term", misses)
-    text = loc.field(owner, entry.text, None, misses)
-    if misses:
-        loc.record(loc.lib.where[("term", term_id)], misses)
-        term, text = Text.at(entry.term, loc.level), Text.at(entry.text, loc.level)
-    return RTerm(term_id, str(term), str(text), bool(misses))
+    term_misses: list[Miss] = []
+    text_misses: list[Miss] = []
+    term = loc.field(owner, entry.term, "term", term_misses)
+    text = loc.field(owner, entry.text, None, text_misses)
+    loc.record(loc.lib.where[("term", term_id)], term_misses + text_misses)
+    english = {name for name, misses in (("term", term_misses), ("text", text_misses)) if misses}
+    return RTerm(term_id, str(term), str(text), english=frozenset(english))
 
 
-def document_date(lib: Library) -> dt.date:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else the content's newest date."""
+def build_date() -> dt.date:
+    """The print date: SOURCE_DATE_EPOCH when set (reproducible builds), else today.
+
+    Read once per build (`load_inputs`), so every file of one build carries the same date.
+    """
     raw = os.environ.get("SOURCE_DATE_EPOCH")
     if raw is not None:
         try:
@@ -261,19 +328,22 @@ def document_date(lib: Library) -> dt.date:
         except (ValueError, OverflowError, OSError):
             raise ConfigError(f"SOURCE_DATE_EPOCH: '{raw[:40]}' is not a whole number of "
                               "seconds since 1970-01-01 (e.g. 1767225600); fix or unset it") from None
-    return max((t.review.last_reviewed or t.review.written) for t in lib.topics.values())
+    return dt.date.today()
 
 
 def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Level,
              clinic: Clinic, paper: str, large_print: bool = False,
              date: dt.date | None = None) -> Doc:
     loc = Localizer(lib, catalogs, level)
+    english: set[str] = set()
     if kind == "bundle":
         bundle = lib.bundles[doc_id]
-        misses: list[tuple[str, str]] = []
-        title = loc.field(f"bundle/{doc_id}/@title", bundle.title, None, misses)
-        summary = loc.field(f"bundle/{doc_id}/@summary", bundle.summary, None, misses)
-        loc.record(lib.where[("bundle", doc_id)], misses)
+        title_misses: list[Miss] = []
+        summary_misses: list[Miss] = []
+        title = loc.field(f"bundle/{doc_id}/@title", bundle.title, None, title_misses)
+        summary = loc.field(f"bundle/{doc_id}/@summary", bundle.summary, None, summary_misses)
+        loc.record(lib.where[("bundle", doc_id)], title_misses + summary_misses)
+        english = {n for n, m in (("title", title_misses), ("summary", summary_misses)) if m}
         topic_ids = list(bundle.topics)
         audience = bundle.audience
     else:
@@ -281,6 +351,7 @@ def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Le
     topics = [localize_topic(loc, t) for t in topic_ids]
     if kind == "topic":
         title, summary = topics[0].title, topics[0].summary
+        english = set(topics[0].english & {"title", "summary"})
     glossary: dict[str, RTerm] = {}
     for topic in topics:
         for term in topic.terms:
@@ -288,18 +359,21 @@ def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Le
     lang = language(catalogs.lang)
     for topic_id in topic_ids:
         loc.digest.update(_topic_meta_digest(lib, topic_id).encode())
+    reviewed, reviewers = loc.provenance()
     doc = Doc(kind=kind, id=doc_id, lang=lang, level=level, title=str(title),
               summary=str(summary), topics=topics,
               glossary=sorted(glossary.values(), key=lambda t: t.term.casefold()),
               fallbacks=loc.fallbacks,
               provenance=Provenance(
-                  translated=catalogs.lang != SOURCE_LANG, reviewed=catalogs.reviewed,
+                  translated=catalogs.lang != SOURCE_LANG, reviewed=reviewed,
                   source_versions=[(t, lib.topics[t].version,
                                     lib.topics[t].review.last_reviewed
-                                    or lib.topics[t].review.written) for t in topic_ids]),
+                                    or lib.topics[t].review.written) for t in topic_ids],
+                  reviewers=reviewers),
               clinic=clinic, paper=paper, large_print=large_print,
-              date=date or document_date(lib),
-              ui=catalogs.ui, audience=audience, content_digest=loc.digest.hexdigest())
+              date=date or build_date(),
+              ui=catalogs.ui, audience=audience, content_digest=loc.digest.hexdigest(),
+              english=frozenset(english))
     return doc
 
 

@@ -31,6 +31,7 @@ class Span:
     bold: bool = False
     italic: bool = False
     href: str | None = None
+    lang: str | None = None  # a run in another language than its paragraph (English fallback)
 
 
 @lru_cache(maxsize=1)

@@ -349,22 +349,22 @@ def _setup(name: str, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     elif name == "disk_full":
         monkeypatch.setattr(os, "fsync", _refuse(OSError(errno.ENOSPC, "No space left on device")))
     elif name == "template_file_image":
-        _insert(root / "templates" / "leaflet.html.j2", "<h1>",
+        _insert(root / "templates" / "leaflet.html.j2", "<h1",
                 f'<img src="file://{PASSWD}" alt="">\n')
     elif name == "template_http_image":
-        _insert(root / "templates" / "leaflet.html.j2", "<h1>",
+        _insert(root / "templates" / "leaflet.html.j2", "<h1",
                 '<img src="http://127.0.0.1:9/x.png" alt="">\n')
     elif name == "css_file_import":
         css = root / "templates" / "leaflet.css"
         css.write_text(f'@import url("file://{PASSWD}");\n' + css.read_text(encoding="utf-8"),
                        encoding="utf-8")
     elif name == "template_attachment":
-        _insert(root / "templates" / "leaflet.html.j2", "<h1>",
+        _insert(root / "templates" / "leaflet.html.j2", "<h1",
                 f'<a rel="attachment" href="file://{PASSWD}">x</a>\n')
     elif name == "template_syntax_error":
-        _insert(root / "templates" / "leaflet.html.j2", "<h1>", "{% if %}\n")
+        _insert(root / "templates" / "leaflet.html.j2", "<h1", "{% if %}\n")
     elif name == "template_undefined":
-        _insert(root / "templates" / "leaflet.html.j2", "<h1>", "{{ doc.nonexistent }}\n")
+        _insert(root / "templates" / "leaflet.html.j2", "<h1", "{{ doc.nonexistent }}\n")
     else:
         raise ValueError(f"unknown setup {name!r}")
 
@@ -518,7 +518,7 @@ def _reference(where: str, url: str, root: Path) -> tuple[list[str], int]:
                          "    alt: A picture\n", encoding="utf-8")
         return PDF_ARGS, 3
     if where == "template-image":
-        _insert(root / "templates" / "leaflet.html.j2", "<h1>", f'<img src="{url}" alt="">\n')
+        _insert(root / "templates" / "leaflet.html.j2", "<h1", f'<img src="{url}" alt="">\n')
         return PDF_ARGS, 1
     if where == "template-stylesheet":
         css = root / "templates" / "leaflet.css"

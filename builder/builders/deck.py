@@ -57,6 +57,8 @@ SOME_ENGLISH = N_("Some parts are not yet available in %(lang)s and are shown in
 DRAFT = N_("Draft: this information has not yet been checked by a clinical reviewer.")
 TRANSLATED_REVIEWED = N_("This %(lang)s version was translated from the English original and "
                          "reviewed by a person.")
+TRANSLATED_REVIEWED_BY = N_("This %(lang)s version was translated from the English original and "
+                            "reviewed by %(reviewer)s.")
 TRANSLATED_DRAFT = N_("This %(lang)s version is a draft translation of the English original. It "
                       "has not yet been reviewed by a person.")
 DISCLAIMER = N_("These slides give general information. They do not replace the advice of your "
@@ -754,8 +756,10 @@ class Deck:
                 bullet_font=LATIN_FONT, start_at=start,
                 hanging_punctuation=False)  # measured text stays inside the box
             paragraph = _Paragraph(p, frame)
-            lang = "en" if para.english else self.lang.tag
+            para_lang = "en" if para.english else self.lang.tag
+            lang = para_lang
             for span in para.spans:
+                lang = span.lang or para_lang
                 text = pptx_xml.clean(span.text).replace("\n", " ").replace("\t", " ")
                 if not text:
                     continue
@@ -772,7 +776,7 @@ class Deck:
                                        ea=self.faces.ea, cs=self.faces.cs, lang=lang,
                                        alt_lang=None if lang.startswith("en") else "en-US")
             if para_size is not None:
-                pptx_xml.set_end_size(p, para_size, lang)
+                pptx_xml.set_end_size(p, para_size, para_lang)
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -964,13 +968,21 @@ class Deck:
         if any(t.review.status == "draft" for t in doc.topics):
             status.append(self.ui_para(DRAFT))
         if doc.provenance.translated:
-            message = TRANSLATED_REVIEWED if doc.provenance.reviewed else TRANSLATED_DRAFT
-            status.append(self.ui_para(message, lang=doc.lang.native_name))
+            if doc.provenance.reviewed and doc.provenance.reviewers:
+                status.append(self.ui_para(TRANSLATED_REVIEWED_BY, lang=doc.lang.native_name,
+                                           reviewer=", ".join(doc.provenance.reviewers)))
+            else:
+                message = TRANSLATED_REVIEWED if doc.provenance.reviewed else TRANSLATED_DRAFT
+                status.append(self.ui_para(message, lang=doc.lang.native_name))
         if doc.fallbacks:
             status.append(self.ui_para(SOME_ENGLISH, lang=doc.lang.native_name))
-        notes = [Para(self.spans(doc.title), bold=True), Para(self.spans(doc.summary)),
+        title_en = "title" in doc.english
+        if title_en:  # the title above is English: say so first
+            paras.insert(0, self.marker_para())
+        notes = [Para(self.spans(doc.title), bold=True, english=title_en),
+                 Para(self.spans(doc.summary), english="summary" in doc.english),
                  *paras, *status]
-        self.emit("title", self.plain(doc.title), False, [Item(paras + status, notes)])
+        self.emit("title", self.plain(doc.title), title_en, [Item(paras + status, notes)])
         logo = _raster(doc.clinic.logo)
         if self.ours and logo is not None:
             height = 640080  # 0.7 in, in the space above the title
@@ -983,60 +995,101 @@ class Deck:
             pptx_xml.set_alt_text(picture._element, doc.clinic.profile.name)
 
     def agenda_slide(self) -> None:
-        items = [Item([Para(self.spans(t.title), bullet="bullet")],
-                      [Para(self.spans(t.title), bold=True), Para(self.spans(t.summary))])
+        items = [Item(([self.marker_para()] if "title" in t.english else [])
+                      + [Para(self.spans(t.title), bullet="bullet", english="title" in t.english)],
+                      [Para(self.spans(t.title), bold=True, english="title" in t.english),
+                       Para(self.spans(t.summary), english="summary" in t.english)])
                  for t in self.doc.topics]
         self.emit("content", self.ui(AGENDA), self.untranslated(AGENDA), items)
 
     def block_notes(self, block: RBlock) -> list[Para]:
-        """The full text of a block, at the document's level, for the speaker notes."""
-        english = block.fallback
-        out = [self.marker_para()] if english else []
+        """The full text of a block, at the document's level, for the speaker notes.
 
-        def add(text: str | None, **options: Any) -> None:
+        Each entry falls back on its own: English runs are tagged English and follow the mark.
+        """
+        out: list[Para] = []
+        whole = block.all_english
+        if whole:
+            out.append(self.marker_para())
+
+        def add(text: str | None, name: str, **options: Any) -> None:
             if text:
+                english = block.en(name)
+                if english and not whole and not (out and out[-1].english):
+                    out.append(self.marker_para())
                 out.append(Para(self.spans(text), english=english, **options))
 
         kind = block.type
         if kind == "heading":
-            add(block.text, bold=True)
+            add(block.text, "text", bold=True)
         elif kind == "term":
-            out.append(Para(self.spans(block.term, bold=True) + [Span(": ")]
-                            + self.spans(block.text), english=english))
+            if block.fallback and not whole:
+                out.append(self.marker_para())
+            out.append(Para(self.lang_spans(self.spans(block.term, bold=True), block.en("term"))
+                            + [Span(": ")] + self.lang_spans(self.spans(block.text),
+                                                             block.en("text")),
+                            english=whole))
         elif kind == "image":
-            add(block.text, italic=True)
-            add(block.caption)
+            add(block.text, "text", italic=True)
+            add(block.caption, "caption")
         else:
-            add(block.text, bold=kind in ("checklist", "discussion", "slide"))
+            add(block.text, "text", bold=kind in ("checklist", "discussion", "slide"))
             for number, item in enumerate(block.items, 1):
-                add(item, bullet="number" if block.ordered else "bullet", number=number)
+                add(item, f"items/{number - 1}", bullet="number" if block.ordered else "bullet",
+                    number=number)
+        return out
+
+    def lang_spans(self, spans: list[Span], english: bool) -> list[Span]:
+        """Spans tagged English when they are (a run inside a paragraph of the deck's language)."""
+        if not english or not spans:
+            return spans
+        out = [replace(s, lang="en") for s in spans]
+        if self.lang.rtl:  # isolated left to right inside a right-to-left paragraph
+            out[0] = replace(out[0], text=LRM + out[0].text)
+            out[-1] = replace(out[-1], text=out[-1].text + LRM)
         return out
 
     def block_items(self, block: RBlock) -> list[Item]:
-        """A block's bullets, one Item per bullet so long lists can continue on the next slide."""
-        english = block.fallback
+        """A block's bullets, one Item per bullet so long lists can continue on the next slide.
+
+        The mark "Not yet available … Shown in English:" comes before what it labels.
+        """
         notes = self.block_notes(block)
-        marker = [self.marker_para(level=1)] if english else []
         if block.type in ("paragraph", "keypoint"):
-            paras = [Para(self.spans(block.slide), bullet="bullet", english=english,
-                          bold=block.type == "keypoint")] + marker if block.slide else []
-            return [Item(paras, notes)]
+            if not block.slide:
+                return [Item([], notes)]
+            english = block.en("slide")
+            marker = [self.marker_para()] if english else []
+            return [Item(marker + [Para(self.spans(block.slide), bullet="bullet", english=english,
+                                        bold=block.type == "keypoint")], notes)]
         if block.type == "list":
-            lead = [Para(self.spans(block.text), english=english)] if block.text else []
-            items = [Item([Para(self.spans(text), english=english, number=number,
-                                bullet="number" if block.ordered else "bullet")])
-                     for number, text in enumerate(block.items, 1)]
+            whole = block.all_english
+            lead_en = block.en("text")
+            lead = ([self.marker_para()] if lead_en else []) + \
+                ([Para(self.spans(block.text), english=lead_en)] if block.text else [])
+            if whole and not block.text:
+                lead = [self.marker_para()]
+            items = []
+            for number, text in enumerate(block.items, 1):
+                english = block.en(f"items/{number - 1}")
+                marker = [self.marker_para()] if english and not whole else []
+                items.append(Item(marker + [Para(self.spans(text), english=english, number=number,
+                                                 bullet="number" if block.ordered else "bullet")]))
             if not items:
-                return [Item(lead + marker, notes)]
-            items[0] = Item(lead + marker + items[0].paras, notes)
+                return [Item(lead, notes)]
+            items[0] = Item(lead + items[0].paras, notes)
             return items
         return [Item([], notes)]
 
     def own_items(self, block: RBlock) -> list[Item]:
         """The bullets of a block that has a slide of its own (checklist, discussion, slide)."""
-        items = [Item([Para(self.spans(text), english=block.fallback, bullet="bullet")])
-                 for text in block.items]
-        first = Item([self.marker_para()] if block.fallback else [], self.block_notes(block))
+        whole = block.all_english
+        items = []
+        for number, text in enumerate(block.items):
+            english = block.en(f"items/{number}")
+            marker = [self.marker_para()] if english and not whole else []
+            items.append(Item(marker + [Para(self.spans(text), english=english, bullet="bullet")]))
+        first = Item([self.marker_para()] if whole else [], self.block_notes(block))
         return [first] + items
 
     def topic_slides(self, topic: RTopic) -> None:
@@ -1076,14 +1129,15 @@ class Deck:
             if kind == "heading":
                 flush()
                 flush_pending()
-                title, english, shown, used = self.plain(block.text), block.fallback, False, False
+                title, english, shown, used = self.plain(block.text), block.en("text"), False, False
                 marker = [self.marker_para()] if block.fallback else []
                 run = [Item(marker, self.block_notes(block))]
             elif kind in ("paragraph", "keypoint", "list"):
                 run += self.block_items(block)
             elif kind == "term":
                 run.append(Item([], self.block_notes(block)))
-                self.add_term(block.term or "", block.text or "", block.fallback)
+                self.add_term(block.term or "", block.text or "", block.en("term"),
+                              block.en("text"))
             elif kind == "notes":
                 if run or not self.records:
                     run.append(Item([], self.block_notes(block)))
@@ -1093,10 +1147,10 @@ class Deck:
                 default = QUESTIONS if kind == "checklist" else DISCUSSION
                 heading = self.plain(block.text) if block.text else self.ui(default)
                 own("questions", heading,
-                    block.fallback if block.text else self.untranslated(default),
+                    block.en("text") if block.text else self.untranslated(default),
                     self.own_items(block))
             elif kind == "slide":
-                own("content", self.plain(block.text), block.fallback, self.own_items(block))
+                own("content", self.plain(block.text), block.en("text"), self.own_items(block))
             elif kind == "image":
                 flush()
                 self.image_slide(block, title, english, shown)
@@ -1111,37 +1165,35 @@ class Deck:
                                        f"image '{block.src}' cannot go on a slide: decks need a "
                                        "PNG or JPEG (for an SVG, put a PNG of the same name "
                                        "beside it)")])
-        paras = [self.marker_para()] if block.fallback else []
+        paras = [self.marker_para()] if block.caption and block.en("caption") else []
         if block.caption:
-            paras.append(Para(self.spans(block.caption), english=block.fallback))
+            paras.append(Para(self.spans(block.caption), english=block.en("caption")))
         alt = self.plain(block.text) or self.plain(block.caption) or title
         self.emit("two-column", title, english, [Item(paras, self.block_notes(block))],
                   continued=continued, picture=(source, alt))
 
-    def add_term(self, term: str, text: str, english: bool) -> None:
+    def add_term(self, term: str, text: str, term_english: bool, text_english: bool) -> None:
         key = self.plain(term).casefold()
         if key in self.terms:
             return
-        paras = [Para(self.spans(term, bold=True) + [Span(": ")] + self.spans(text),
-                      english=english, bullet="bullet")]
-        notes = list(paras)
-        if english:
-            paras.append(self.marker_para(level=1))
-            notes.insert(0, self.marker_para())
-        self.terms[key] = Item(paras, notes)
+        both = term_english and text_english
+        spans = (self.lang_spans(self.spans(term, bold=True), term_english) + [Span(": ")]
+                 + self.lang_spans(self.spans(text), text_english))
+        paras = [Para(spans, english=both, bullet="bullet")]
+        if term_english or text_english:  # the mark first, above what it labels
+            paras.insert(0, self.marker_para())
+        self.terms[key] = Item(paras, list(paras))
 
     def glossary_slides(self) -> None:
         for term in self.doc.glossary:
-            self.add_term(term.term, term.text, term.fallback)
+            self.add_term(term.term, term.text, "term" in term.english, "text" in term.english)
         if self.terms:
             items = [self.terms[key] for key in sorted(self.terms)]
             self.emit("content", self.ui(GLOSSARY), self.untranslated(GLOSSARY), items)
 
     def closing_slide(self) -> None:
-        doc, profile = self.doc, self.doc.clinic.profile
-        url = next((t.link_url for t in doc.topics if t.link_url), None) or profile.qr \
-            or profile.web
-        label = next((t.link_label for t in doc.topics if t.link_url), None)
+        profile = self.doc.clinic.profile
+        url = profile.qr or profile.web  # the clinic's own: a topic's link has its own slide
 
         paras = [Para([Span(self.ltr(profile.name))], bold=True),
                  Para([Span(f"{self.ui(PHONE)} "), Span(self.ltr(profile.phone))],
@@ -1152,9 +1204,8 @@ class Deck:
                               english=self.untranslated(EMAIL)))
         address = profile.address if isinstance(profile.address, list) else [profile.address]
         paras.append(Para([Span(self.ltr(", ".join(address)))]))
-        caption = self.spans(label) if label else [Span(self.ui(SCAN))]
-        paras.append(Para(caption + [Span(" "), Span(self.ltr(url), href=url)],
-                          english=not label and self.untranslated(SCAN)))
+        paras.append(Para([Span(self.ui(SCAN)), Span(" "), Span(self.ltr(url), href=url)],
+                          english=self.untranslated(SCAN)))
         disclaimer = self.ui_para(DISCLAIMER)
         urgent = self.doc.clinic.urgent
         if urgent is not None and urgent.phone:
@@ -1182,6 +1233,24 @@ class Deck:
         if default:
             paras.append(self.ui_para(URGENT_DEFAULT))
         self.emit("closing", self.ui(URGENT), self.untranslated(URGENT), [Item(paras, paras)])
+    def link_slides(self) -> None:
+        """A topic's own address (`link:`), labelled, with its own QR code."""
+        clinic = self.doc.clinic.profile.qr or self.doc.clinic.profile.web
+        seen = {clinic}
+        for topic in self.doc.topics:
+            url = topic.link_url
+            if not url or url in seen:
+                continue
+            seen.add(url)
+            label = topic.link_label or url
+            english = "link_label" in topic.english
+            paras = ([self.marker_para()] if english else []) + \
+                [Para(self.spans(label), english=english),
+                 Para([Span(self.ltr(url), href=url)], english=True)]
+            qr = BytesIO()
+            segno.make(url, error="m").save(qr, kind="png", scale=10, border=2)
+            self.emit("closing", self.plain(label), english, [Item(paras, list(paras))],
+                      picture=(qr.getvalue(), self.ui(QR_ALT, address=url)))
 
     # -- the whole deck ---------------------------------------------------------------------
 
@@ -1192,12 +1261,16 @@ class Deck:
             self.agenda_slide()
         for topic in doc.topics:
             if doc.kind == "bundle":
-                self.emit("section", self.plain(topic.title), False,
-                          [Item([Para(self.spans(topic.summary))],
-                                [Para(self.spans(topic.title), bold=True),
-                                 Para(self.spans(topic.summary))])])
+                summary_en = "summary" in topic.english
+                self.emit("section", self.plain(topic.title), "title" in topic.english,
+                          [Item(([self.marker_para()] if summary_en else [])
+                                + [Para(self.spans(topic.summary), english=summary_en)],
+                                [Para(self.spans(topic.title), bold=True,
+                                      english="title" in topic.english),
+                                 Para(self.spans(topic.summary), english=summary_en)])])
             self.topic_slides(topic)
         self.glossary_slides()
+        self.link_slides()
         self.urgent_slide()
         self.closing_slide()
         for record in self.records:

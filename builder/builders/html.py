@@ -177,9 +177,6 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
 
     clinic = doc.clinic
     body_pt = LARGE_PRINT_PT if doc.large_print else BODY_PT[doc.level]
-    qr_url = next((t.link_url for t in doc.topics if t.link_url), None) or clinic.profile.qr \
-        or clinic.profile.web
-    qr_label = next((t.link_label for t in doc.topics if t.link_url), None)
     references, numbers = _references(doc)
     numbered = doc.level == "detailed"
 
@@ -192,6 +189,14 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
             ", ".join(str(n) for n in cited))
 
     signs, default = clinic.urgent_signs
+    # The contact box always points to the clinic; a topic's own link gets its own code.
+    qr_url = clinic.profile.qr or clinic.profile.web
+    links: list[dict[str, Any]] = []
+    for topic in doc.topics:
+        if topic.link_url and topic.link_url not in {qr_url, *(x["url"] for x in links)}:
+            links.append({"url": topic.link_url, "svg": _qr_svg(topic.link_url, "#000000"),
+                          "label": topic.link_label or "",
+                          "english": "link_label" in topic.english})
     context: dict[str, Any] = {
         "doc": doc,
         "clinic": clinic.profile,
@@ -205,7 +210,6 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
         "accent": clinic.profile.accent,
         "qr_svg": _qr_svg(qr_url, "#000000"),
         "qr_url": qr_url,
-        "qr_label": qr_label,
         "references": references,
         "numbered": numbered,
         "cite": cite,
@@ -213,6 +217,7 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
         "urgent_signs": [(doc.gettext(s), doc.gettext(s) == s and not doc.lang.code.startswith("en"))
                          for s in signs],
         "urgent_default": default,
+        "links": links,
         "stylesheet": ctx.assets.url(ctx.templates / "leaflet.css"),
         "paper": "A4" if doc.paper == "a4" else "letter",
         "font_faces": Markup(font_faces_css),

@@ -13,6 +13,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po
 
 from builder.errors import Problem, TranslationError, display_path
+from builder.i18n.pofiles import raw_headers
 from builder.i18n.termbase import Termbase, load_termbase, termbase_path
 from builder.markup import PLACEHOLDER_RE, check_markup, markup_signature
 from builder.yamlio import show
@@ -54,6 +55,11 @@ class LoadedCatalog:
     @property
     def reviewed(self) -> bool:
         return self.headers.get("X-Review-Status", "draft").strip().lower() == "reviewed"
+
+    @property
+    def reviewed_by(self) -> str:
+        """Who reviewed it (`X-Reviewed-By`), without an e-mail address: that is for translators."""
+        return re.sub(r"\s*<[^>]*>\s*$", "", self.headers.get("X-Reviewed-By", "")).strip()
 
     def current(self, context: str | None, msgid: str) -> str | None:
         """The translation of `msgid`, or None when it is missing, empty or fuzzy (stale)."""
@@ -203,6 +209,7 @@ def read_catalog(path: Path, lang: str) -> tuple[LoadedCatalog | None, list[Prob
     except PoFileError as exc:
         return None, [Problem(shown, getattr(exc, "lineno", None), f"invalid PO file: {exc}")]
     headers = {k: str(v) for k, v in babel_catalog.mime_headers}
+    headers.update(raw_headers(text))  # Babel drops the `X-` fields (X-Review-Status)
     if babel_catalog.fuzzy:
         header_line = _header_line(text)
         problems.append(Problem(shown, header_line, "the header is marked '#, fuzzy': gettext "

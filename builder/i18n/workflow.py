@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,10 @@ from builder.output import atomic_write
 from builder.project import Project
 
 SOURCE_LANG = "en"
+# Our own header fields, as `init` writes them. Other tools (pybabel update, many editors) drop
+# them; `update` writes them back, as a draft, since a lost "reviewed" cannot be taken on trust.
+DEFAULT_HEADERS = {"X-Review-Status": "draft", "X-Reviewed-By": "",
+                   "X-Source-Language": SOURCE_LANG}
 
 
 def parse_locale(code: str) -> Locale:
@@ -37,6 +41,36 @@ def parse_locale(code: str) -> Locale:
     except (UnknownLocaleError, ValueError, TypeError):
         raise UsageError(f"--lang: {code!r} is not a known language code; use a code like "
                          "es, fr, de, ar, zh_Hans or pt_BR") from None
+
+
+def _language_and_script(locale: Locale) -> tuple[str, str | None]:
+    """A locale's language and script, the script filled in from CLDR's likely subtags."""
+    from babel.core import get_global
+
+    likely = get_global("likely_subtags")
+    script = locale.script
+    for key in (str(locale), f"{locale.language}_{locale.territory}" if locale.territory else "",
+                locale.language):
+        if script is None and key and key in likely:
+            try:
+                script = Locale.parse(likely[key]).script
+            except (UnknownLocaleError, ValueError):  # e.g. no_Latn_NO: Babel has only nb, nn
+                script = likely[key].split("_")[1] if "_" in likely[key] else None
+    return locale.language, script
+
+
+def matching_catalogs(code: str, available: Iterable[str]) -> list[str]:
+    """The catalogs that serve `code` (`zh` -> `zh_Hans`, `zh_CN` -> `zh_Hans`): same language and
+    script, the script inferred from CLDR's likely subtags when the code does not say it."""
+    want = _language_and_script(parse_locale(code))
+    found = []
+    for name in available:
+        try:
+            if _language_and_script(parse_locale(name)) == want:
+                found.append(name)
+        except UsageError:
+            continue
+    return found
 
 
 def locale_dirs(project: Project) -> list[str]:
@@ -83,8 +117,7 @@ def init(project: Project, code: str) -> list[Path]:
             if message.id:
                 catalog.add(message.id, "", list(message.locations),
                             auto_comments=message.auto_comments, context=message.context)
-        write_catalog(path, catalog, {"X-Review-Status": "draft", "X-Reviewed-By": "",
-                                      "X-Source-Language": SOURCE_LANG})
+        write_catalog(path, catalog, dict(DEFAULT_HEADERS))
         written.append(path)
     return written
 
@@ -133,7 +166,8 @@ def merge(old: Catalog, template: Catalog) -> Catalog:
     return new
 
 
-def update(project: Project, langs: Iterable[str] | None = None) -> list[Path]:
+def update(project: Project, langs: Iterable[str] | None = None,
+           warn: Callable[[str], None] = lambda message: None) -> list[Path]:
     templates = _templates(project)
     written: list[Path] = []
     problems: list[Problem] = []
@@ -155,9 +189,14 @@ def update(project: Project, langs: Iterable[str] | None = None) -> list[Path]:
                 if message.context in previous:
                     message.previous_id = [previous[message.context]]
             headers = raw_headers(text)
+            kept = {k: headers[k] if k in headers else DEFAULT_HEADERS[k] for k in KEPT_HEADERS
+                    if k in headers or k in DEFAULT_HEADERS}
+            if "X-Review-Status" not in headers:
+                warn(f"{display_path(path)}: the header had no X-Review-Status (pybabel update "
+                     "and some editors drop it): written back as 'draft'; if a person reviewed "
+                     "this catalog, set it to 'reviewed' again")
             new = merge(old, template)
-            new_bytes = render_catalog(new, {k: headers.get(k, "") for k in KEPT_HEADERS
-                                             if k in headers})
+            new_bytes = render_catalog(new, kept)
             if new_bytes != text.encode("utf-8"):
                 atomic_write(path, new_bytes)
                 written.append(path)
