@@ -32,8 +32,9 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """3 for content (a topic above its reading-level target) before 4 for translations."""
-        if self.misses:
+        """3 for content (above a reading-level target; uncited claims under --strict) before 4
+        for translations."""
+        if self.misses or (self.strict and self.uncited):
             return EXIT_CONTENT
         if self.problems or (self.strict and self.fallbacks):
             return EXIT_TRANSLATION

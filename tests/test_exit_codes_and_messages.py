@@ -96,8 +96,8 @@ def test_lang_names_the_catalog_that_serves_it(project: Path, handout):
     run = handout("build", "--topic", "supportive-care", "--lang", "zh_TW", "--format", "html")
     assert run.code == EXIT_USAGE  # Traditional Chinese is not served by the Simplified catalog
     assert "zh_Hans" not in run.err.split("available:")[0] and "i18n init zh_TW" in run.err
-    run = handout("build", "--topic", "supportive-care", "--lang", "pt", "--format", "html")
-    assert run.code == EXIT_USAGE and "'handout i18n init pt'" in run.err
+    run = handout("build", "--topic", "supportive-care", "--lang", "it", "--format", "html")
+    assert run.code == EXIT_USAGE and "'handout i18n init it'" in run.err  # no catalog to offer
 
 
 def test_every_option_of_every_command_has_a_description(handout):
