@@ -87,11 +87,15 @@ def footer_content(template: str, counters: dict[str, str]) -> Markup:
     return Markup(" ".join(parts) or '""')
 
 
+QR_ALT = N_("QR code that opens %(address)s")
+
+
 @lru_cache(maxsize=32)  # the same few addresses on every leaflet of a batch
-def _qr_svg(url: str, colour: str) -> Markup:
+def _qr_svg(url: str, colour: str, alt: str) -> Markup:
     qr = segno.make(url, error="m")
-    # Inline SVG we generate ourselves; nothing of the user's reaches it but the URL's modules.
-    svg = qr.svg_inline(scale=3, dark=colour, border=2, omitsize=False)
+    # Inline SVG we generate ourselves; segno escapes the title. WeasyPrint makes the SVG's
+    # <title> the /Alt of its Figure: without it the QR code is a Figure with no alternate text.
+    svg = qr.svg_inline(scale=3, dark=colour, border=2, omitsize=False, title=alt)
     return Markup(svg)
 
 
@@ -163,7 +167,7 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
         "date": date,
         "body_pt": body_pt,
         "accent": clinic.profile.accent,
-        "qr_svg": _qr_svg(qr_url, "#000000"),
+        "qr_svg": _qr_svg(qr_url, "#000000", doc.gettext(QR_ALT) % {"address": qr_url}),
         "qr_url": qr_url,
         "qr_label": qr_label,
         "stylesheet": (ctx.templates / "leaflet.css").as_uri(),
