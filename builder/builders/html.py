@@ -23,7 +23,7 @@ from builder.document import Doc
 from builder.errors import ConfigError
 from builder.fonts import font_faces
 from builder.localize import escaped
-from builder.markup import to_html, to_plain
+from builder.markup import to_html, to_plain, unbroken_html
 
 TEMPLATE = "leaflet.html.j2"
 BODY_PT = {"easy": 12.5, "standard": 11.0, "detailed": 11.0}
@@ -99,6 +99,20 @@ def _qr_svg(url: str, colour: str, alt: str) -> Markup:
     return Markup(svg)
 
 
+def text_direction(text: str) -> str:
+    """"rtl" or "ltr" by the first strongly directional character, as HTML's dir="auto" does
+    (which WeasyPrint does not implement)."""
+    import unicodedata
+
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
 def render_html(doc: Doc, ctx: RenderContext) -> str:
     """The leaflet's HTML, with large fonts pre-subset to the characters it needs (cached)."""
     base = ctx.charsets.get(doc.lang.code, "")
@@ -165,6 +179,8 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
         "md": md,
         "plain": lambda text: to_plain(text or "", values),
         "date": date,
+        "text_direction": text_direction,
+        "unbroken": lambda text: Markup(unbroken_html(text or "", ())),
         "body_pt": body_pt,
         "accent": clinic.profile.accent,
         "qr_svg": _qr_svg(qr_url, "#000000", doc.gettext(QR_ALT) % {"address": qr_url}),
