@@ -28,6 +28,7 @@ from builder.markup import to_html, to_plain, unbroken_html
 TEMPLATE = "leaflet.html.j2"
 BODY_PT = {"easy": 12.5, "standard": 11.0, "detailed": 11.0}
 LARGE_PRINT_PT = 16.0
+FOOTER_PT = {False: 8.0, True: 12.0}  # the running footer; large print: at least 12 pt
 
 
 @lru_cache(maxsize=4)
@@ -182,6 +183,7 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
         "text_direction": text_direction,
         "unbroken": lambda text: Markup(unbroken_html(text or "", ())),
         "body_pt": body_pt,
+        "footer_pt": FOOTER_PT[doc.large_print],
         "accent": clinic.profile.accent,
         "qr_svg": _qr_svg(qr_url, "#000000", doc.gettext(QR_ALT) % {"address": qr_url}),
         "qr_url": qr_url,
