@@ -29,6 +29,7 @@ class Element:
     own_lang: str | None
     alt: str | None
     text: str  # the marked content's text, in reading order
+    page: int | None = None  # 0-based index of the page the element is on (its /Pg)
     children: list[Element] = field(default_factory=list)
     parent: Element | None = None
 
@@ -70,6 +71,7 @@ def structure(pdf: Path) -> Element:
     reader = PdfReader(pdf)
     root = reader.trailer["/Root"]
     texts = _marked_text(reader)
+    page_index = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
     top = Element("StructTreeRoot", str(root.get("/Lang")) if "/Lang" in root else None,
                   None, None, "")
 
@@ -93,7 +95,8 @@ def structure(pdf: Path) -> Element:
         own = str(node["/Lang"]) if "/Lang" in node else None
         alt = node.get("/Alt") or node.get("/ActualText")
         element = Element(str(node.get("/S", "")).lstrip("/"), own or parent.lang, own,
-                          str(alt) if alt is not None else None, "", parent=parent)
+                          str(alt) if alt is not None else None, "", page_index.get(page),
+                          parent=parent)
         parent.children.append(element)
         kids = node.get("/K")
         for kid in kids if isinstance(kids, ArrayObject) else [kids] if kids is not None else []:

@@ -179,6 +179,7 @@ NO_LINE_START = set("，。、；：？！）」』》〉】〕”’・…‥�
 NO_LINE_END = set("（「『《〈【〔“‘([{")
 INVISIBLE = set("\u200b\u200c\u200d\u200e\u200f\u2060\u2066\u2067\u2068\u2069\ufeff")
 NBSP, WORD_JOINER = "\u00a0", "\u2060"
+LOGO_GAP = 182880  # 0.2 in between the title slide's logo and its title
 
 
 def keep_whole(text: str, extra: tuple[str, ...] = ()) -> str:
@@ -1001,9 +1002,19 @@ class Deck:
                 width = round(image.size[0] * height / image.size[1])
             slide_width = int(self.prs.slide_width)
             left = 822960 if self.lang.rtl else slide_width - 822960 - width
-            picture = self.records[-1].slide.shapes.add_picture(str(logo), left, 457200,
-                                                                width, height)
+            slide = self.records[-1].slide
+            picture = slide.shapes.add_picture(str(logo), left, 457200, width, height)
             pptx_xml.set_alt_text(picture._element, doc.clinic.profile.name)
+            # The title box starts below the logo: a three-line German title set at the
+            # bottom of its box otherwise rises to touch the logo. Refitted to the smaller box.
+            title, region = slide.shapes.title, self.layouts["title"].title
+            clear = 457200 + height + LOGO_GAP
+            if title is not None and region is not None and region.box.top < clear:
+                box = replace(region.box, top=clear,
+                              height=region.box.top + region.box.height - clear)
+                title.left, title.top = box.left, box.top
+                title.width, title.height = box.width, box.height
+                self.set_title(title, replace(region, box=box), self.plain(doc.title), False)
 
     def agenda_slide(self) -> None:
         items = [Item([Para(self.spans(t.title), bullet="bullet")],

@@ -184,6 +184,8 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
         "unbroken": lambda text: Markup(unbroken_html(text or "", ())),
         "body_pt": body_pt,
         "footer_pt": FOOTER_PT[doc.large_print],
+        "english_versions": list(dict.fromkeys((version, when) for _topic, version, when
+                                               in doc.provenance.source_versions)),
         "accent": clinic.profile.accent,
         "qr_svg": _qr_svg(qr_url, "#000000", doc.gettext(QR_ALT) % {"address": qr_url}),
         "qr_url": qr_url,
