@@ -19,7 +19,7 @@ LARGE_FONT_BYTES = 4_000_000
 # Only the OpenType features horizontal CJK text uses: the full set (every regional variant,
 # vertical forms) makes each shaping call in Pango's line breaking markedly slower.
 FEATURES = ("ccmp", "locl", "kern", "liga", "calt", "palt", "vert", "vrt2")
-RECIPE = f"desubroutinized;features={','.join(FEATURES)};v1"
+RECIPE = f"desubroutinized;identity-charset;features={','.join(FEATURES)};v2"
 WEIGHTS = {"Regular": 400, "Bold": 700}
 
 
@@ -54,8 +54,40 @@ def subset_font(source: Path, index: int, chars: str, target_dir: Path) -> Path:
     buffer = BytesIO()
     subset.save_font(font, buffer, options)
     font.close()
-    atomic_write(target, buffer.getvalue())
+    atomic_write(target, identity_charset(buffer.getvalue()))
     return target
+
+
+def identity_charset(data: bytes) -> bytes:
+    """The font in `data` with its CID-keyed CFF charset renumbered so that CID n is glyph n.
+
+    The subset keeps each glyph's original CID (glyph 1026 is `cid27307`), but WeasyPrint
+    writes glyph numbers into the page with /Identity encoding. Poppler and PDFium then draw
+    glyph n; Ghostscript, MuPDF (and Acrobat, Preview) follow the charset and look for CID n,
+    drawing another glyph, a box or nothing. With an identity charset every engine agrees.
+    Only the CFF table changes: every other table refers to glyphs by number and stays as it is.
+    """
+    from io import BytesIO
+
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(BytesIO(data), lazy=True)
+    if "CFF " not in font:
+        return data
+    top = font["CFF "].cff.topDictIndex[0]
+    if not hasattr(top, "ROS"):  # name-keyed CFF: glyph names, no CIDs to disagree on
+        return data
+    old = list(top.charset)
+    new = [".notdef"] + [f"cid{gid:05d}" for gid in range(1, len(old))]
+    charstrings = top.CharStrings
+    charstrings.charStrings = {name: charstrings.charStrings[was] for was, name in zip(old, new,
+                                                                                         strict=True)}
+    top.charset = new
+    font.setGlyphOrder(new)
+    buffer = BytesIO()
+    font.save(buffer)
+    font.close()
+    return buffer.getvalue()
 
 
 def font_faces(lang: Language, chars: str, cache: Path,

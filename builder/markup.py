@@ -19,6 +19,15 @@ PLACEHOLDER_RE = re.compile(r"\{([^{}\s]*)\}")
 HTML_RE = re.compile(r"<\s*/?\s*[A-Za-z!?][^>]*>?")
 LINK_SCHEMES = ("https://", "mailto:", "tel:")
 URL_RE = re.compile(r"\b(?:[a-z][a-z0-9+.-]*):(?://)?[^\s)\]]+", re.IGNORECASE)
+# What a reader types exactly as printed: web addresses, e-mail addresses, domain names and
+# international phone numbers. No output may hyphenate them or break a line inside them.
+_URL_TAIL = r"[A-Za-z0-9_.~:/?#@!$&*+,;=%-]*[A-Za-z0-9_~/#=%&-]"
+UNBROKEN_RE = re.compile(
+    rf"(?:https?|mailto|tel):{_URL_TAIL}"
+    r"|[A-Za-z0-9_.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+    r"|\b(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+(?:gov|org|com|net|edu|int|info|eu|uk|de|fr|es)\b"
+    rf"(?:/{_URL_TAIL})?"
+    r"|\+\d[\d ()./\u00a0-]{4,}\d")
 # C0 controls except tab and newline, DEL, C1 controls, and lone surrogates never reach an output.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # Bidi overrides display characters in forced order: "12" can print as "21" (a dose, a count).
@@ -115,10 +124,39 @@ def parse(text: str, values: dict[str, str]) -> list[Span]:
                  s.bold, s.italic, s.href) for s in spans]
 
 
+def unbroken_ranges(text: str, extra: tuple[str, ...] = ()) -> list[tuple[int, int]]:
+    """Where `text` holds an address or phone number (UNBROKEN_RE, or one of `extra`)."""
+    ranges = [m.span() for m in UNBROKEN_RE.finditer(text)]
+    for value in extra:
+        start = text.find(value) if value else -1
+        while start >= 0:
+            ranges.append((start, start + len(value)))
+            start = text.find(value, start + len(value))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def unbroken_html(text: str, extra: tuple[str, ...]) -> str:
+    """`text` escaped, each address or phone number in a left-to-right span kept on one line."""
+    out, position = [], 0
+    for start, end in unbroken_ranges(text, extra):
+        out.append(escape(text[position:start], quote=False))
+        out.append(f'<span class="unbroken" dir="ltr">{escape(text[start:end], quote=False)}</span>')
+        position = end
+    out.append(escape(text[position:], quote=False))
+    return "".join(out)
+
+
 def to_html(text: str, values: dict[str, str]) -> str:
     out = []
+    extra = tuple(v for k, v in values.items() if k == "clinic_phone")
     for span in parse(text, values):
-        piece = escape(span.text, quote=False)
+        piece = unbroken_html(span.text, extra)
         if span.italic:
             piece = f"<em>{piece}</em>"
         if span.bold:

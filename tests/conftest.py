@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+LANGS = ["en", "es", "fr", "de", "ar", "zh_Hans"]  # every shipped language
+BUNDLES = ["new-relapse", "treatment-options", "living-with-rrmm", "support-group-session"]
 
 
 def copy_project(target: Path, locales: bool = True) -> Path:
@@ -68,3 +70,20 @@ def _no_ci_default_surprises(monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests choose --verify explicitly where they rely on it; CI=1 turns it on for the rest.
     if os.environ.get("CI"):
         monkeypatch.setenv("CI", "1")
+
+
+@pytest.fixture(scope="session")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The four bundles (all eleven topics) as PDF, every language and level, verified."""
+    from builder.cli import main
+    from builder.errors import EXIT_OK
+
+    root = copy_project(tmp_path_factory.mktemp("matrix"))
+    args = ["build", "--project", str(root), "--out", str(root / "out"), "--format", "pdf",
+            "--verify", "--jobs", "2", "--quiet"]
+    for bundle in BUNDLES:
+        args += ["--bundle", bundle]
+    for lang in LANGS:
+        args += ["--lang", lang]
+    assert main(args) == EXIT_OK
+    return root / "out"

@@ -680,7 +680,8 @@ def test_bad_property_loader_mutated_topic(scratch: Path, data: st.DataObject) -
     _load_one(scratch, json.dumps(topic, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
-_OUR_TAGS = re.compile(r'</?(?:em|strong)>|<a href="[^"<>]*">|</a>')
+_OUR_TAGS = re.compile(r'</?(?:em|strong)>|<a href="[^"<>]*">|</a>'
+                       r'|<span class="unbroken" dir="ltr">|</span>')
 PIECES = list("*_[]()<>{}\\&!`#\"' ax1") + [
     "https://", "http://", "file:", "mailto:", "javascript:", "{clinic_name}", "{x}", "&lt;",
     "&#60;", "<script>", "](", "**", "\u202e", "\x1b", "\ud800"]

@@ -7,33 +7,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, pdf_text
+from conftest import BUNDLES, LANGS, pdf_text
 from pypdf import PdfReader
 
 from builder.errors import EXIT_CONFIG, EXIT_OK
 
-LANGS = ["en", "es", "fr", "de", "ar", "zh_Hans"]
 LEVELS = ["easy", "standard", "detailed"]
-BUNDLES = ["new-relapse", "treatment-options", "living-with-rrmm", "support-group-session"]
 TAGS = {"en": "en", "es": "es", "fr": "fr", "de": "de", "ar": "ar", "zh_Hans": "zh-Hans"}
 A4 = (595.28, 841.89)
 LETTER = (612.0, 792.0)
-
-
-@pytest.fixture(scope="session")
-def matrix(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The four bundles (all eleven topics) as PDF, every language and level, verified."""
-    from builder.cli import main
-
-    root = copy_project(tmp_path_factory.mktemp("matrix"))
-    args = ["build", "--project", str(root), "--out", str(root / "out"), "--format", "pdf",
-            "--verify", "--jobs", "2", "--quiet"]
-    for bundle in BUNDLES:
-        args += ["--bundle", bundle]
-    for lang in LANGS:
-        args += ["--lang", lang]
-    assert main(args) == EXIT_OK
-    return root / "out"
 
 
 def pdffonts(path: Path) -> list[list[str]]:

@@ -30,7 +30,7 @@ from builder.clinic import LAYOUT_ROLES
 from builder.document import Doc, RBlock, RTopic
 from builder.errors import ConfigError, Problem, RenderError, display_path
 from builder.languages import Language, font_file
-from builder.markup import Span, parse, to_plain
+from builder.markup import Span, parse, to_plain, unbroken_ranges
 from builder.pptx_xml import A, P
 
 
@@ -186,7 +186,28 @@ class Record:
 REF_PX = 256  # widths are measured at this size and scaled
 NO_LINE_START = set("，。、；：？！）」』》〉】〕”’・…‥ー々ゝゞ%,.;:!?)]}")
 NO_LINE_END = set("（「『《〈【〔“‘([{")
-INVISIBLE = set("\u200b\u200c\u200d\u200e\u200f\u2066\u2067\u2068\u2069\ufeff")
+INVISIBLE = set("\u200b\u200c\u200d\u200e\u200f\u2060\u2066\u2067\u2068\u2069\ufeff")
+NBSP, WORD_JOINER = "\u00a0", "\u2060"
+LOGO_GAP = 182880  # 0.2 in between the title slide's logo and its title
+
+
+def keep_whole(text: str, extra: tuple[str, ...] = ()) -> str:
+    """Addresses and phone numbers in `text` made unbreakable for every line breaker.
+
+    PowerPoint and LibreOffice break lines themselves: at the spaces of "+1 555 0100" and after
+    the hyphens and slashes of addresses. A no-break space for each space and a word joiner
+    (U+2060, invisible) after each hyphen and slash forbid that; a reader sees the same text.
+    """
+    out, position = [], 0
+    for start, end in unbroken_ranges(text, extra):
+        piece = text[start:end].replace(" ", NBSP)
+        piece = "".join(c + WORD_JOINER if c in "-/" and i < len(piece) - 1 else c
+                        for i, c in enumerate(piece))
+        out += [text[position:start], piece]
+        position = end
+    out.append(text[position:])
+    return "".join(out)
+
 
 
 @lru_cache(maxsize=128)
@@ -250,6 +271,7 @@ class Measure:
 
     def __init__(self) -> None:
         self.missing: set[str] = set()
+        self.broken_words: list[str] = []  # words wider than their line, broken inside
 
     def face(self, family: str, bold: bool, italic: bool) -> tuple[str, int]:
         found = _face_file(family, bold, italic)
@@ -325,6 +347,7 @@ class Measure:
                 lines.append(line)
                 line, used, pending = [], 0.0, []
             if w > room():  # a word longer than the line: broken between characters
+                self.broken_words.append("".join(c.char for c in text))
                 for ch in text:
                     cw = self.width([ch])
                     if line and used + self.width(pending) + cw > room():
@@ -680,6 +703,8 @@ class Deck:
         self.pending: tuple[str, bool, list[Para]] | None = None
         self.terms: dict[str, Item] = {}
         self.marker = doc.gettext(NOT_YET) % {"lang": doc.lang.native_name}
+        # Kept whole besides what markup.UNBROKEN_RE finds: the clinic's phone in any format.
+        self.whole_values = tuple(v for v in (doc.clinic.profile.phone,) if v)
 
     # -- text ------------------------------------------------------------------------------
 
@@ -760,7 +785,8 @@ class Deck:
             lang = para_lang
             for span in para.spans:
                 lang = span.lang or para_lang
-                text = pptx_xml.clean(span.text).replace("\n", " ").replace("\t", " ")
+                text = keep_whole(pptx_xml.clean(span.text).replace("\n", " ").replace("\t", " "),
+                                  self.whole_values)
                 if not text:
                     continue
                 run = paragraph.add_run()
@@ -788,7 +814,10 @@ class Deck:
     def fits(self, paras: list[Para], size: float, region: Region, box: Box) -> bool:
         if not paras:
             return True
+        self.measure.broken_words.clear()
         need = self.height(paras, size, region, box.inner_width_pt * WIDTH_HEADROOM)
+        if any(unbroken_ranges(_visible(word)) for word in self.measure.broken_words):
+            return False  # an address or phone number wider than the box: smaller text
         return need <= box.inner_height_pt * HEIGHT_HEADROOM
 
     def best_size(self, paras: list[Para], region: Region, box: Box, start: float,
@@ -858,7 +887,9 @@ class Deck:
             return (Item(item.paras[:keep], item.notes), Item(item.paras[keep:], []))
         first = item.paras[0]
         text = "".join(s.text for s in first.spans)
-        cuts = [i + 1 for i, c in enumerate(text) if c == " " or _wide(c)] or [len(text)]
+        whole = unbroken_ranges(text, self.whole_values)
+        cuts = [i + 1 for i, c in enumerate(text) if (c == " " or _wide(c))
+                and not any(start <= i < end for start, end in whole)] or [len(text)]
         low, high = 0, len(cuts) - 1
         best = cuts[0]
         while low <= high:  # the longest head that fits
@@ -990,9 +1021,19 @@ class Deck:
                 width = round(image.size[0] * height / image.size[1])
             slide_width = int(self.prs.slide_width)
             left = 822960 if self.lang.rtl else slide_width - 822960 - width
-            picture = self.records[-1].slide.shapes.add_picture(str(logo), left, 457200,
-                                                                width, height)
+            slide = self.records[-1].slide
+            picture = slide.shapes.add_picture(str(logo), left, 457200, width, height)
             pptx_xml.set_alt_text(picture._element, doc.clinic.profile.name)
+            # The title box starts below the logo: a three-line German title set at the
+            # bottom of its box otherwise rises to touch the logo. Refitted to the smaller box.
+            title, region = slide.shapes.title, self.layouts["title"].title
+            clear = 457200 + height + LOGO_GAP
+            if title is not None and region is not None and region.box.top < clear:
+                box = replace(region.box, top=clear,
+                              height=region.box.top + region.box.height - clear)
+                title.left, title.top = box.left, box.top
+                title.width, title.height = box.width, box.height
+                self.set_title(title, replace(region, box=box), self.plain(doc.title), False)
 
     def agenda_slide(self) -> None:
         items = [Item(([self.marker_para()] if "title" in t.english else [])
@@ -1323,6 +1364,10 @@ def _with_bullets(items: list[Item]) -> list[Item]:
         else:
             out.append(Item([], carried))
     return out
+
+
+def _visible(text: str) -> str:
+    return text.replace(WORD_JOINER, "").replace(NBSP, " ")
 
 
 def _cut(spans: list[Span], start: int, end: int) -> list[Span]:

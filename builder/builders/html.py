@@ -24,11 +24,12 @@ from builder.builders import RenderContext, register
 from builder.document import Doc
 from builder.errors import ConfigError
 from builder.fonts import font_faces
-from builder.markup import to_html, to_plain
+from builder.markup import to_html, to_plain, unbroken_html
 
 TEMPLATE = "leaflet.html.j2"
 BODY_PT = {"easy": 12.5, "standard": 11.0, "detailed": 11.0}
 LARGE_PRINT_PT = 16.0
+FOOTER_PT = {False: 8.0, True: 12.0}  # the running footer; large print: at least 12 pt
 
 
 @lru_cache(maxsize=4)
@@ -115,12 +116,30 @@ def footer_content(template: str, counters: dict[str, str]) -> Markup:
     return Markup(" ".join(parts) or '""')
 
 
+QR_ALT = N_("QR code that opens %(address)s")
+
+
 @lru_cache(maxsize=32)  # the same few addresses on every leaflet of a batch
-def _qr_svg(url: str, colour: str) -> Markup:
+def _qr_svg(url: str, colour: str, alt: str) -> Markup:
     qr = segno.make(url, error="m")
-    # Inline SVG we generate ourselves; nothing of the user's reaches it but the URL's modules.
-    svg = qr.svg_inline(scale=3, dark=colour, border=2, omitsize=False)
+    # Inline SVG we generate ourselves; segno escapes the title. WeasyPrint makes the SVG's
+    # <title> the /Alt of its Figure: without it the QR code is a Figure with no alternate text.
+    svg = qr.svg_inline(scale=3, dark=colour, border=2, omitsize=False, title=alt)
     return Markup(svg)
+
+
+def text_direction(text: str) -> str:
+    """"rtl" or "ltr" by the first strongly directional character, as HTML's dir="auto" does
+    (which WeasyPrint does not implement)."""
+    import unicodedata
+
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
 
 
 def render_html(doc: Doc, ctx: RenderContext) -> str:
@@ -206,9 +225,14 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
         "md": md,
         "plain": lambda text: to_plain(text or "", values),
         "date": date,
+        "text_direction": text_direction,
+        "unbroken": lambda text: Markup(unbroken_html(text or "", ())),
         "body_pt": body_pt,
+        "footer_pt": FOOTER_PT[doc.large_print],
+        "english_versions": list(dict.fromkeys((version, when) for _topic, version, when
+                                               in doc.provenance.source_versions)),
         "accent": clinic.profile.accent,
-        "qr_svg": _qr_svg(qr_url, "#000000"),
+        "qr_svg": _qr_svg(qr_url, "#000000", doc.gettext(QR_ALT) % {"address": qr_url}),
         "qr_url": qr_url,
         "references": references,
         "numbered": numbered,

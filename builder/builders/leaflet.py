@@ -86,6 +86,42 @@ def weasyprint_warnings_fail(what: str) -> Iterator[None]:
         raise RenderError(f"{what}: WeasyPrint: " + "; ".join(collector.messages[:5]))
 
 
+@contextmanager
+def structure_languages() -> Iterator[None]:
+    """Give each PDF structure element made from an HTML element with `lang` that /Lang.
+
+    PDF/UA wants every change of language marked (Matterhorn 11-001..005), so a screen reader
+    speaks an English fallback paragraph or the English source list of a German leaflet in
+    English. WeasyPrint (70) writes /Lang only into the catalog and has no option for more; the
+    PDF it writes no longer says which structure element came from which HTML element, so a
+    post-processing step cannot do it. This wraps the one function that makes the structure
+    elements, for the duration of one render, and adds /Lang where the HTML element has it.
+    """
+    import pydyf
+    from weasyprint.pdf import tags
+
+    original = getattr(tags, "_build_box_tree", None)
+    if original is None:
+        raise RenderError("this WeasyPrint version builds its PDF structure tree differently: "
+                          "per-element /Lang cannot be set; use WeasyPrint 66 to 70")
+
+    def build_box_tree(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
+        element = getattr(box, "element", None)
+        lang = None
+        if element is not None and getattr(box, "element_tag", None) not in ("html", "body"):
+            lang = element.get("lang")
+        for made in original(box, parent, *args):
+            if lang and "Lang" not in made:
+                made["Lang"] = pydyf.String(lang)
+            yield made
+
+    tags._build_box_tree = build_box_tree  # the module calls it by name, also for children
+    try:
+        yield
+    finally:
+        tags._build_box_tree = original
+
+
 def document_text(html: str) -> str:
     """Every character the reader will see, for the font coverage check."""
     from html.parser import HTMLParser
@@ -122,7 +158,7 @@ def render_pdf(doc: Doc, ctx: RenderContext, html: str | None = None) -> bytes:
     files = [doc.clinic.logo] if doc.clinic.logo else []
     fetcher = asset_fetcher([ctx.templates, ctx.content / "images", ctx.cache / "fonts"], files)
     what = f"{doc.kind} {doc.id} ({doc.lang.code}, {doc.level})"
-    with weasyprint_warnings_fail(what):
+    with weasyprint_warnings_fail(what), structure_languages():
         try:
             document = HTML(string=html, base_url=ctx.templates.as_uri() + "/",
                             url_fetcher=fetcher).render()
