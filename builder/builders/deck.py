@@ -704,7 +704,9 @@ class Deck:
         self.terms: dict[str, Item] = {}
         self.marker = doc.gettext(NOT_YET) % {"lang": doc.lang.native_name}
         # Kept whole besides what markup.UNBROKEN_RE finds: the clinic's phone in any format.
-        self.whole_values = tuple(v for v in (doc.clinic.profile.phone,) if v)
+        urgent = doc.clinic.urgent
+        self.whole_values = tuple(v for v in (doc.clinic.profile.phone,
+                                              urgent.phone if urgent else None) if v)
 
     # -- text ------------------------------------------------------------------------------
 

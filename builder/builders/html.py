@@ -213,7 +213,8 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
     links: list[dict[str, Any]] = []
     for topic in doc.topics:
         if topic.link_url and topic.link_url not in {qr_url, *(x["url"] for x in links)}:
-            links.append({"url": topic.link_url, "svg": _qr_svg(topic.link_url, "#000000"),
+            links.append({"url": topic.link_url, "svg": _qr_svg(topic.link_url, "#000000",
+                                                 doc.gettext(QR_ALT) % {"address": topic.link_url}),
                           "label": topic.link_label or "",
                           "english": "link_label" in topic.english})
     context: dict[str, Any] = {
