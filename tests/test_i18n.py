@@ -229,3 +229,17 @@ def test_devanagari_is_shaped_with_its_own_font(project: Path, handout):
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     assert "Devanagari" in fonts
     assert "जब मायलोमा वापस आता है" in pdf_text(pdf)
+
+
+def test_updating_twice_keeps_the_previous_english_once_and_leaves_no_stale_comments(
+        project: Path, handout):
+    """Babel reads `#| msgid` as a comment; a second update must not turn it into `# | msgid`."""
+    content = project / "content" / "relapsed-refractory.yaml"
+    content.write_text(content.read_text().replace(OLD, NEW))
+    for _ in range(2):
+        assert handout("i18n", "extract").code == EXIT_OK
+        assert handout("i18n", "update").code == EXIT_OK
+    po = project / "locales" / "fr" / "LC_MESSAGES" / "relapsed-refractory.po"
+    text = po.read_text(encoding="utf-8")
+    assert read_previous(text)[CTX] == OLD
+    assert not [line for line in text.splitlines() if line.startswith("# |")]

@@ -157,6 +157,9 @@ def merge(old: Catalog, template: Catalog) -> Catalog:
             used.add((changed.context, changed.id))
         if "python-format" in message.flags:
             flags.add("python-format")
+        # Babel reads `#| msgid` (previous English) as a comment "| msgid": we keep the previous
+        # id ourselves, so such lines must not come back as "# | msgid" comments on every update.
+        user_comments = [c for c in user_comments if not c.startswith("|")]
         new[message.id] = Message(message.id, string, list(message.locations),  # type: ignore[index]
                                   flags, message.auto_comments, user_comments, previous,
                                   context=message.context)
