@@ -92,6 +92,45 @@ def load_catalogs(project: Project, lang: str) -> Catalogs:
                 catalogs.contexts.add(ctx)
     if problems:
         raise TranslationError(problems)
+    _add_parents(project, catalogs)
+    return catalogs
+
+
+def _add_parents(project: Project, catalogs: Catalogs) -> None:
+    """A region or script variant reads its parents' catalogs for what it does not translate
+    itself: es_MX -> es, zh_TW -> zh_Hant. Only what no catalog of the chain has falls back
+    to English (and is marked)."""
+    from builder.i18n.workflow import locale_dirs
+    from builder.languages import catalog_chain
+
+    for parent in catalog_chain(catalogs.lang, locale_dirs(project))[1:]:
+        if parent == catalogs.lang:
+            continue
+        inherited = load_catalogs_of(project, parent)
+        catalogs.files += inherited.files
+        catalogs.contexts |= inherited.contexts
+        for key, (text, fuzzy) in inherited.entries.items():
+            own = catalogs.entries.get(key)
+            if text and not fuzzy and (own is None or not own[0] or own[1]):
+                catalogs.entries[key] = (text, fuzzy)
+
+
+def load_catalogs_of(project: Project, lang: str) -> Catalogs:
+    """One folder's catalogs, without its parents."""
+    catalogs = Catalogs(lang)
+    problems: list[Problem] = []
+    for path in sorted((project.locales / lang / "LC_MESSAGES").glob("*.po")):
+        catalog, found = _read_checked(path, lang, project.cache)
+        problems.extend(found)
+        if catalog is None:
+            continue
+        catalogs.files.append(catalog)
+        for (ctx, msgid), entry in catalog.entries.items():
+            catalogs.entries[(ctx, msgid)] = (entry.msgstr, entry.fuzzy)
+            if ctx:
+                catalogs.contexts.add(ctx)
+    if problems:
+        raise TranslationError(problems)
     return catalogs
 
 

@@ -16,6 +16,7 @@ from builder import __version__
 from builder.errors import Problem, TranslationError, UsageError, display_path
 from builder.i18n.catalog import LoadedCatalog, lex_po, read_catalog
 from builder.i18n.extract import build_templates
+from builder.languages import locale_name
 from builder.i18n.pofiles import (
     KEPT_HEADERS,
     raw_headers,
@@ -29,14 +30,18 @@ from builder.project import Project
 SOURCE_LANG = "en"
 
 
-def parse_locale(code: str) -> Locale:
-    """A language code as Babel knows it (`es`, `pt_BR`, `zh_Hans`), or a UsageError saying why not."""
-    cleaned = code.replace("-", "_")
+def locale_name_or_usage(code: str) -> str:
+    """`code` in our folder spelling (zh-TW -> zh_TW, sr@latin -> sr_Latn), or a UsageError."""
     try:
-        return Locale.parse(cleaned)
+        return locale_name(code)
     except (UnknownLocaleError, ValueError, TypeError):
         raise UsageError(f"--lang: {code!r} is not a known language code; use a code like "
-                         "es, fr, de, ar, zh_Hans or pt_BR") from None
+                         "es, fr, de, ar, zh_Hans, zh_TW, sr@latin or pt_BR") from None
+
+
+def parse_locale(code: str) -> Locale:
+    """A language code as Babel knows it (`es`, `pt_BR`, `zh_Hans`), or a UsageError saying why not."""
+    return Locale.parse(locale_name_or_usage(code))
 
 
 def locale_dirs(project: Project) -> list[str]:
@@ -65,7 +70,7 @@ def _templates(project: Project) -> dict[str, Catalog]:
 
 def init(project: Project, code: str) -> list[Path]:
     locale = parse_locale(code)
-    lang = str(locale)
+    lang = locale_name_or_usage(code)  # as written: zh-TW -> zh_TW (not zh_Hant_TW), sr@latin -> sr_Latn
     if lang == SOURCE_LANG:
         raise UsageError("English is the source language; it needs no catalog")
     written = []
