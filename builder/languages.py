@@ -87,6 +87,19 @@ class Language:
     native_name: str  # the language's name in itself
     english_name: str
     fonts: tuple[str, ...]
+    numbering: str = "latn"  # CLDR's default numbering system: latn, arabext (fa), beng (bn)
+
+    def digits(self, text: str) -> str:
+        """`text` with its ASCII digits written in the locale's own digits (fa: ۲۰۲۶)."""
+        zero = NATIVE_ZERO.get(self.numbering)
+        if zero is None:
+            return text
+        return text.translate({ord("0") + i: zero + i for i in range(10)})
+
+    @property
+    def counter_style(self) -> str:
+        """The CSS counter style of page numbers: decimal, persian, bengali…"""
+        return COUNTER_STYLES.get(self.numbering, "decimal")
 
     @property
     def display_name(self) -> str:
@@ -101,6 +114,15 @@ class Language:
     def locale(self) -> Locale:
         return Locale.parse(locale_name(self.code))
 
+
+# CLDR numbering systems: the code point of their digit zero, and the CSS counter style.
+NATIVE_ZERO = {"arab": 0x660, "arabext": 0x6F0, "beng": 0x9E6, "deva": 0x966, "mymr": 0x1040,
+               "tibt": 0xF20, "khmr": 0x17E0, "thai": 0xE50, "laoo": 0xED0, "guru": 0xA66,
+               "gujr": 0xAE6, "orya": 0xB66, "telu": 0xC66, "knda": 0xCE6, "mlym": 0xD66}
+COUNTER_STYLES = {"arab": "arabic-indic", "arabext": "persian", "beng": "bengali",
+                  "deva": "devanagari", "mymr": "myanmar", "tibt": "tibetan", "khmr": "khmer",
+                  "thai": "thai", "laoo": "lao", "guru": "gurmukhi", "gujr": "gujarati",
+                  "orya": "oriya", "telu": "telugu", "knda": "kannada", "mlym": "malayalam"}
 
 # gettext's spelling of a script variant (sr@latin) and the script code it means.
 MODIFIER_SCRIPTS = {"latin": "Latn", "cyrillic": "Cyrl", "devanagari": "Deva", "arabic": "Arab",
@@ -189,7 +211,7 @@ def language(code: str) -> Language:
     return Language(code=code, tag=tag, script=script,
                     rtl=locale.character_order == "right-to-left",
                     native_name=native, english_name=locale.english_name or code,
-                    fonts=stack)
+                    fonts=stack, numbering=locale.default_numbering_system or "latn")
 
 
 def likely_script(locale: Locale) -> str:

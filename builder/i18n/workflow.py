@@ -16,7 +16,6 @@ from builder import __version__
 from builder.errors import Problem, TranslationError, UsageError, display_path
 from builder.i18n.catalog import LoadedCatalog, lex_po, read_catalog
 from builder.i18n.extract import build_templates
-from builder.languages import locale_name
 from builder.i18n.pofiles import (
     KEPT_HEADERS,
     raw_headers,
@@ -24,6 +23,7 @@ from builder.i18n.pofiles import (
     render_catalog,
     write_catalog,
 )
+from builder.languages import locale_name
 from builder.output import atomic_write
 from builder.project import Project
 
