@@ -56,7 +56,6 @@ def script_of(char: str) -> str:
     return str(ucd.script(char))
 
 
-@lru_cache(maxsize=256)
 def script_fonts(script: str) -> tuple[str, ...]:
     """The families a script is set in: ours where we chose, else Noto's family for it.
 
@@ -68,6 +67,11 @@ def script_fonts(script: str) -> tuple[str, ...]:
         return SCRIPT_FONTS[script]
     if script in NO_SCRIPT:
         return (BASE_FONT,)
+    return _noto_family(script)
+
+
+@lru_cache(maxsize=256)
+def _noto_family(script: str) -> tuple[str, ...]:
     from fontTools import unicodedata as ucd
 
     name = str(ucd.script_name(script, default="")).replace("_", " ")
@@ -281,6 +285,11 @@ def coverage_problems(lang: Language, text: str,
     places = list(places)
     everything = text + "".join(piece for _, piece in places)
     stack = stack_for(lang, everything)
+    if font_file(lang.fonts[0]) is None:  # the language's own font: named in every deck run
+        family = lang.fonts[0]
+        return [Problem("", None, f"{lang.code}: font '{family}' for {lang.english_name} is "
+                        f"not installed: install the Debian package {font_package(family)} "
+                        "(make demo does this)")]
     for family in stack:
         found = font_file(family)
         if found is None:

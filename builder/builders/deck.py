@@ -1289,7 +1289,7 @@ class DeckBuilder:
         # of the language (LibreOffice would quietly substitute, PowerPoint show boxes).
         from builder.verify import pptx_text
 
-        places = [(b.where, to_plain(piece, doc.values)) for b in doc.blocks()
+        places = [(b.where, pptx_xml.clean(to_plain(piece, doc.values))) for b in doc.blocks()
                   for piece in (b.text, b.caption, b.term, b.slide, *b.items) if piece]
         check_coverage(doc.lang, pptx_text(data), places)
         return data

@@ -36,7 +36,7 @@ def locale_name_or_usage(code: str) -> str:
         return locale_name(code)
     except (UnknownLocaleError, ValueError, TypeError):
         raise UsageError(f"--lang: {code!r} is not a known language code; use a code like "
-                         "es, fr, de, ar, zh_Hans, zh_TW, sr@latin or pt_BR") from None
+                         "es, fr, de, ar, zh_Hans or pt_BR") from None
 
 
 def parse_locale(code: str) -> Locale:
