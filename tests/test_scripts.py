@@ -280,6 +280,10 @@ def test_dates_and_page_numbers_use_the_locales_digits(project: Path, handout, l
     footer = {"fa": "صفحه", "bn": "পৃষ্ঠা"}[lang]
     first = [line.split("·")[-1] for line in pages[0].splitlines() if footer in line]
     assert first and one in first[0] and "1" not in first[0], first  # not "1 of 3"
+    from builder.verify import pptx_text
+
+    assert build(handout, project, [lang], "pptx").code == EXIT_OK
+    assert digits in pptx_text(out_file(project, lang, "pptx").read_bytes())  # the title slide
 
 
 def test_number_qa_reads_the_locales_digits():

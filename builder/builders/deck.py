@@ -990,7 +990,7 @@ class Deck:
     def title_slide(self) -> None:
         doc = self.doc
         level = self.ui(LEVEL_LABELS[doc.level])
-        when = format_date(doc.date, format="long", locale=doc.lang.locale)
+        when = doc.lang.digits(format_date(doc.date, format="long", locale=doc.lang.locale))
         paras = [Para([Span(f"{doc.lang.display_name} · {level}")]),
                  Para([Span(self.ltr(doc.clinic.profile.name))], bold=True),
                  Para([Span(when)])]
