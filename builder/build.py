@@ -23,8 +23,9 @@ from builder.builders import EXTENSIONS, Assets, RenderContext, get, names
 from builder.clinic import Clinic, load_clinic
 from builder.content import Library, load_library
 from builder.document import Doc, Fallback
-from builder.errors import BuilderError, TranslationError, UsageError
-from builder.i18n.workflow import locale_dirs, matching_catalogs, parse_locale
+from builder.errors import BuilderError, ConfigError, TranslationError, UsageError, display_path
+from builder.i18n.workflow import locale_dirs, locale_name_or_usage, matching_catalogs, parse_locale
+from builder.languages import catalog_chain, coverage_problems, language
 from builder.localize import SOURCE_LANG, Catalogs, build_date, load_catalogs, localize
 from builder.model import LEVELS, Level
 from builder.output import (
@@ -97,6 +98,18 @@ def available_langs(project: Project) -> list[str]:
     return [SOURCE_LANG, *[lang for lang in locale_dirs(project) if lang != SOURCE_LANG]]
 
 
+def resolve_lang(code: str, known: list[str]) -> str:
+    """The catalog folder a --lang value means: itself, or the nearest along its fallback chain
+    (zh-TW -> zh_Hant, es-MX -> es when there is no es_MX); the code itself when none has one."""
+    if code in known:
+        return code
+    name = locale_name_or_usage(code)
+    chain = catalog_chain(name, [k for k in known if k != SOURCE_LANG])
+    if chain:
+        return chain[0]
+    return SOURCE_LANG if name.split("_")[0] == SOURCE_LANG else name
+
+
 def plan(lib: Library, options: Options, default_langs: list[str] | None = None) -> list[Job]:
     """The jobs the command line selects; unknown names are usage errors, all reported at once."""
     problems: list[str] = []
@@ -121,7 +134,7 @@ def plan(lib: Library, options: Options, default_langs: list[str] | None = None)
     langs = []
     for code in options.langs or default_langs or known_langs:
         try:
-            lang = str(parse_locale(code)) if code not in known_langs else code
+            lang = resolve_lang(code, known_langs)
         except UsageError as exc:
             problems.append(str(exc))
             continue
@@ -191,6 +204,14 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
             problems.extend(exc.problems)
     if problems:
         raise TranslationError(problems)
+    for lang, loaded in catalogs.items():
+        # Every translation is set in an installed font, for decks and leaflets alike: a
+        # character no font has is reported at its .po line, before anything is rendered.
+        places = [(f"{display_path(c.path)}:{e.line}", e.msgstr) for c in loaded.files
+                  for e in c.entries.values() if e.msgstr and not e.fuzzy]
+        problems.extend(coverage_problems(language(lang), "", places))
+    if problems:
+        raise ConfigError(problems)
     roots = [("templates", project.templates), ("content", project.content),
              ("fonts", project.cache / "fonts")]
     if clinic.logo:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from builder.languages import Language, font_file
+from builder.languages import Language, font_file, stack_for
 from builder.output import atomic_write
 
 LARGE_FONT_BYTES = 4_000_000
@@ -99,7 +99,7 @@ def font_faces(lang: Language, chars: str, cache: Path,
     rules: list[str] = []
     stack: list[str] = []
     target_dir = cache / "fonts"
-    for family in lang.fonts:
+    for family in stack_for(lang, chars):
         found = font_file(family)
         if found is None or found[0].stat().st_size < LARGE_FONT_BYTES:
             stack.append(family)

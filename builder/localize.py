@@ -102,10 +102,35 @@ class Catalogs:
 
 
 def load_catalogs(project: Project, lang: str) -> Catalogs:
-    """Read and check every PO file of `lang`; one bad entry stops the language (TranslationError)."""
-    catalogs = Catalogs(lang)
+    """Read and check every PO file of `lang` and of the languages it falls back to (es_MX -> es,
+    zh_TW -> zh_Hant); one bad entry stops the language (TranslationError)."""
     if lang == SOURCE_LANG:
-        return catalogs
+        return Catalogs(lang)
+    from builder.i18n.workflow import locale_dirs
+    from builder.languages import catalog_chain
+
+    catalogs = _load_folder(project, lang)
+    # A region or script variant reads its parents' catalogs for what it does not translate
+    # itself; only what no catalog of the chain has falls back to English (and is marked).
+    for parent in catalog_chain(lang, locale_dirs(project))[1:]:
+        if parent in (lang, SOURCE_LANG):
+            continue
+        inherited = _load_folder(project, parent)
+        catalogs.files += inherited.files
+        for ctx, found in inherited.contexts.items():
+            catalogs.contexts.setdefault(ctx, found)
+        for key, (catalog, entry) in inherited.entries.items():
+            own = catalogs.entries.get(key)
+            if entry.msgstr and not entry.fuzzy and (
+                    own is None or not own[1].msgstr or own[1].fuzzy):
+                catalogs.entries[key] = (catalog, entry)
+    catalogs.ui = _ui_strings(project, catalogs)
+    return catalogs
+
+
+def _load_folder(project: Project, lang: str) -> Catalogs:
+    """One folder's catalogs, without its parents."""
+    catalogs = Catalogs(lang)
     folder = project.locales / lang / "LC_MESSAGES"
     catalogs.folder = folder
     problems: list[Problem] = []
@@ -121,7 +146,6 @@ def load_catalogs(project: Project, lang: str) -> Catalogs:
                 catalogs.contexts[ctx] = (catalog, entry)
     if problems:  # a broken termbase is reported once, not once per catalog
         raise TranslationError(list(dict.fromkeys(problems)))
-    catalogs.ui = _ui_strings(project, catalogs)
     return catalogs
 
 
@@ -132,18 +156,18 @@ def _ui_strings(project: Project, catalogs: Catalogs) -> UiStrings:
     """The UI translations that may be printed, their plural rule, and the msgids that fall back."""
     singular: dict[str, str] = {}
     plural: dict[str, tuple[str, ...]] = {}
-    rule = "n != 1"
+    rule, ruled = "n != 1", False
     for catalog in catalogs.files:
         found = _PLURAL_RE.search(catalog.headers.get("Plural-Forms", ""))
-        if catalog.domain == "ui" and found:
-            rule = found.group(1).strip()
+        if catalog.domain == "ui" and found and not ruled:  # the variant's own rule first
+            rule, ruled = found.group(1).strip(), True
         for (ctx, msgid), entry in catalog.entries.items():
             if ctx is not None or entry.fuzzy:
                 continue
-            if entry.forms and all(entry.forms):
-                plural[msgid] = entry.forms
+            if entry.forms and all(entry.forms):  # a variant's own catalogs come first
+                plural.setdefault(msgid, entry.forms)
             elif entry.msgstr and not entry.forms:
-                singular[msgid] = entry.msgstr
+                singular.setdefault(msgid, entry.msgstr)
     missing = [msgid for msgid in _ui_msgids(project)
                if msgid not in singular and msgid not in plural]
     return UiStrings(catalogs.lang, singular, plural, rule, tuple(missing))

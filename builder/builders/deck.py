@@ -29,7 +29,7 @@ from builder.builders import RenderContext, register
 from builder.clinic import LAYOUT_ROLES
 from builder.document import Doc, RBlock, RTopic
 from builder.errors import ConfigError, Problem, RenderError, display_path
-from builder.languages import Language, font_file
+from builder.languages import NO_SCRIPT, Language, _cmap, check_coverage, font_file, script_of
 from builder.markup import Span, parse, to_plain, unbroken_ranges
 from builder.pptx_xml import A, P
 
@@ -89,7 +89,10 @@ TOLERANCE_PT = 0.5
 HANG = 365760  # 0.4 in: hanging indent of a bullet
 LATIN_FONT = "Noto Sans"
 EMU_PER_PT = 12700
-COMPLEX_SCRIPTS = {"Arab", "Hebr", "Deva", "Beng", "Thai"}
+# How LibreOffice and PowerPoint sort scripts into a run's three typefaces: these are set in
+# the Latin one, the CJK ones in the East Asian one, every other script in the complex one.
+LATIN_SLOT_SCRIPTS = {"Latn", "Cyrl", "Grek", "Armn", "Geor", "Cher", "Cans", "Ogam", "Runr"}
+EA_SLOT_SCRIPTS = {"Hans", "Hant", "Hani", "Jpan", "Kore", "Hira", "Kana", "Hang", "Bopo", "Yiii"}
 LRM = "\u200e"
 
 
@@ -131,8 +134,40 @@ class Faces:
     @classmethod
     def of(cls, lang: Language) -> Faces:
         first = lang.fonts[0]
-        return cls(latin=LATIN_FONT, ea=first if "CJK" in first else "Noto Sans CJK SC",
-                   cs=first if lang.script in COMPLEX_SCRIPTS else "Noto Naskh Arabic")
+        slot = _script_slot(lang.script)
+        return cls(latin=first if slot == "latin" else LATIN_FONT,
+                   ea=first if slot == "ea" else "Noto Sans CJK SC",
+                   cs=first if slot == "cs" else "Noto Naskh Arabic")
+
+    def without(self, family: str) -> Faces:
+        """These faces with `family` replaced by Noto Sans: for the characters it lacks."""
+        return Faces(*(LATIN_FONT if f == family else f for f in (self.latin, self.ea, self.cs)))
+
+
+def _script_slot(script: str) -> str:
+    if script in LATIN_SLOT_SCRIPTS:
+        return "latin"
+    return "ea" if script in EA_SLOT_SCRIPTS else "cs"
+
+
+def font_segments(text: str, family: str) -> list[tuple[str, bool]]:
+    """`text` cut where `family` stops or starts covering it: (piece, covered).
+
+    A script font names only its own letters (Noto Sans Hebrew has no full stop, Noto Sans
+    Georgian no Latin): the pieces it lacks are set in Noto Sans, not in a viewer's fallback.
+    """
+    found = font_file(family)
+    if found is None:
+        return [(text, True)]
+    cmap = _cmap(*found)
+    out: list[tuple[str, bool]] = []
+    for char in text:
+        covered = ord(char) in cmap or char in " \u00a0"
+        if out and out[-1][1] == covered:
+            out[-1] = (out[-1][0] + char, covered)
+        else:
+            out.append((char, covered))
+    return out
 
 
 @dataclass(frozen=True)
@@ -235,14 +270,14 @@ def _em_width(path: str, index: int, text: str) -> float:
 def _slot(char: str) -> str | None:
     """Which of a run's typefaces sets `char`: latin, ea or cs; None for neutral characters."""
     code = ord(char)
-    if (0x0590 <= code <= 0x08FF or 0xFB1D <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF
-            or 0x0900 <= code <= 0x0DFF or 0x0E00 <= code <= 0x0EFF):
-        return "cs"
+    if code < 0x80:
+        return "latin" if char.isalpha() else None
     if unicodedata.east_asian_width(char) in ("W", "F"):
         return "ea"
-    if unicodedata.category(char)[0] in "LM":
-        return "latin"
-    return None  # digits, punctuation, spaces: set like the text around them
+    if unicodedata.category(char)[0] not in "LM":
+        return None  # digits, punctuation, spaces: set like the text around them
+    script = script_of(char)
+    return None if script in NO_SCRIPT else _script_slot(script)
 
 
 def _wide(char: str) -> bool:
@@ -685,6 +720,7 @@ class Deck:
         self.doc = doc
         self.lang = doc.lang
         self.faces = Faces.of(doc.lang)
+        self.slant = font_file(doc.lang.fonts[0], "Italic") is not None
         self.measure = Measure()
         custom = ctx.deck_template or doc.clinic.template
         path = custom or ctx.templates / "deck.pptx"
@@ -785,24 +821,29 @@ class Deck:
             paragraph = _Paragraph(p, frame)
             para_lang = "en" if para.english else self.lang.tag
             lang = para_lang
+            # Hebrew, Arabic-script, Indic and CJK fonts have no italic: a viewer would slant
+            # the letters itself. Only text in a font that has one is set italic.
+            own = self.lang.fonts[0]
             for span in para.spans:
                 lang = span.lang or para_lang
                 text = keep_whole(pptx_xml.clean(span.text).replace("\n", " ").replace("\t", " "),
                                   self.whole_values)
                 if not text:
                     continue
-                run = paragraph.add_run()
-                run.text = text
-                font = run.font
-                if para_size is not None:
-                    font.size = Pt(para_size)
-                font.bold = span.bold or para.bold or (region is not None and region.bold)
-                font.italic = span.italic or para.italic
-                if span.href and frame._parent is not None:
-                    run.hyperlink.address = span.href
-                pptx_xml.set_run_fonts(run._r.get_or_add_rPr(), latin=self.faces.latin,
-                                       ea=self.faces.ea, cs=self.faces.cs, lang=lang,
-                                       alt_lang=None if lang.startswith("en") else "en-US")
+                for piece, covered in font_segments(text, own):
+                    faces = self.faces if covered else self.faces.without(own)
+                    run = paragraph.add_run()
+                    run.text = piece
+                    font = run.font
+                    if para_size is not None:
+                        font.size = Pt(para_size)
+                    font.bold = span.bold or para.bold or (region is not None and region.bold)
+                    font.italic = (span.italic or para.italic) and (self.slant or not covered)
+                    if span.href and frame._parent is not None:
+                        run.hyperlink.address = span.href
+                    pptx_xml.set_run_fonts(run._r.get_or_add_rPr(), latin=faces.latin,
+                                           ea=faces.ea, cs=faces.cs, lang=lang,
+                                           alt_lang=None if lang.startswith("en") else "en-US")
             if para_size is not None:
                 pptx_xml.set_end_size(p, para_size, para_lang)
 
@@ -993,7 +1034,7 @@ class Deck:
     def title_slide(self) -> None:
         doc = self.doc
         level = self.ui(LEVEL_LABELS[doc.level])
-        when = format_date(doc.date, format="long", locale=doc.lang.locale)
+        when = doc.lang.digits(format_date(doc.date, format="long", locale=doc.lang.locale))
         paras = [Para([Span(f"{doc.lang.display_name} · {level}")]),
                  Para([Span(self.ltr(doc.clinic.profile.name))], bold=True),
                  Para([Span(when)])]
@@ -1392,7 +1433,15 @@ class DeckBuilder:
     extension = "pptx"
 
     def build(self, doc: Doc, ctx: RenderContext) -> bytes:
-        return Deck(doc, ctx).build()
+        data = Deck(doc, ctx).build()
+        # The same check as for leaflets: every character of the deck in an installed font
+        # of the language (LibreOffice would quietly substitute, PowerPoint show boxes).
+        from builder.verify import pptx_text
+
+        places = [(b.where, pptx_xml.clean(to_plain(piece, doc.values))) for b in doc.blocks()
+                  for piece in (b.text, b.caption, b.term, b.slide, *b.items) if piece]
+        check_coverage(doc.lang, pptx_text(data), places)
+        return data
 
 
 register(DeckBuilder())

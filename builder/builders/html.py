@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -192,7 +193,12 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
         return Markup(to_html(text or "", values))
 
     def date(value: dt.date | None, form: str = "long") -> str:
-        return format_date(value, format=form, locale=locale) if value else ""
+        if not value:
+            return ""
+        text = doc.lang.digits(format_date(value, format=form, locale=locale))
+        # ru "2026 г." and sr "2026." end in a full stop: the sentence's own stop after it is
+        # dropped (see end_after_date); the mark is removed in any case.
+        return text + DATE_END if text.endswith(".") else text
 
     clinic = doc.clinic
     body_pt = LARGE_PRINT_PT if doc.large_print else BODY_PT[doc.level]
@@ -248,11 +254,52 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
         "font_faces": Markup(font_faces_css),
         "font_stack": font_stack,
         "footer_right": footer_content(doc.gettext(PAGE_OF),
-                                       {"page": "counter(page)", "pages": "counter(pages)"}),
+                                       {"page": f"counter(page, {doc.lang.counter_style})",
+                                        "pages": f"counter(pages, {doc.lang.counter_style})"}),
+        "caps": lambda text: greek_caps(str(text)) if doc.lang.script == "Grek" else text,
         "footer_left": Markup(css_string(to_plain(doc.title, values) + " · " + doc.gettext(VERSION)
                                          % {"version": doc.provenance.source_versions[0][1]})),
     }
-    return template.render(context)
+    html = end_after_date(template.render(context))
+    return keep_words(html) if doc.lang.script == "Kore" else html
+
+
+DATE_END = "\u2063"  # INVISIBLE SEPARATOR: marks a date that ends in a full stop, never printed
+
+
+def end_after_date(html: str) -> str:
+    """One full stop after a date that has its own: "2026 г.." -> "2026 г."."""
+    return html.replace(DATE_END + ".", "").replace(DATE_END, "")
+
+
+def greek_caps(text: str) -> str:
+    """Greek in capitals as Greek writes them: without the tonos ("ΒΑΣΙΚΟ ΣΗΜΕΙΟ").
+
+    CSS `text-transform: uppercase` keeps the accents (ΒΑΣΙΚΌ), which is wrong in Greek.
+    The dialytika stays (ΪΫ), as does the text of every other script.
+    """
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", text.upper())
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed
+                                                if c not in "\u0301\u0342\u0313\u0314"))
+
+
+_HANGUL_WORD = re.compile(r"[^\s<>]*[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f][^\s<>]*")
+
+
+def keep_words(html: str) -> str:
+    """Korean breaks lines at spaces, not between syllables (CSS `word-break: keep-all`,
+    which WeasyPrint does not support): each word of the body's text in a no-wrap span."""
+    head, sep, body = html.partition("<body")
+    if not sep:
+        return html
+
+    def text_node(match: re.Match[str]) -> str:
+        return ">" + _HANGUL_WORD.sub(lambda w: f'<span class="nowrap">{w.group()}</span>',
+                                      match.group(1)) + "<"
+
+    return head + sep + re.sub(r">([^<>]+)<", text_node, body)
 
 
 def _references(doc: Doc) -> tuple[list[Any], dict[tuple[str, str], int]]:

@@ -23,6 +23,7 @@ from builder.i18n.pofiles import (
     render_catalog,
     write_catalog,
 )
+from builder.languages import locale_name
 from builder.output import atomic_write
 from builder.project import Project
 
@@ -33,11 +34,10 @@ DEFAULT_HEADERS = {"X-Review-Status": "draft", "X-Reviewed-By": "",
                    "X-Source-Language": SOURCE_LANG}
 
 
-def parse_locale(code: str) -> Locale:
-    """A language code as Babel knows it (`es`, `pt_BR`, `zh_Hans`), or a UsageError saying why not."""
-    cleaned = code.replace("-", "_")
+def locale_name_or_usage(code: str) -> str:
+    """`code` in our folder spelling (zh-TW -> zh_TW, sr@latin -> sr_Latn), or a UsageError."""
     try:
-        return Locale.parse(cleaned)
+        return locale_name(code)
     except (UnknownLocaleError, ValueError, TypeError):
         raise UsageError(f"--lang: {code!r} is not a known language code; use a code like "
                          "es, fr, de, ar, zh_Hans or pt_BR") from None
@@ -71,6 +71,9 @@ def matching_catalogs(code: str, available: Iterable[str]) -> list[str]:
         except UsageError:
             continue
     return found
+def parse_locale(code: str) -> Locale:
+    """A language code as Babel knows it (`es`, `pt_BR`, `zh_Hans`), or a UsageError saying why not."""
+    return Locale.parse(locale_name_or_usage(code))
 
 
 def locale_dirs(project: Project) -> list[str]:
@@ -99,7 +102,7 @@ def _templates(project: Project) -> dict[str, Catalog]:
 
 def init(project: Project, code: str) -> list[Path]:
     locale = parse_locale(code)
-    lang = str(locale)
+    lang = locale_name_or_usage(code)  # as written: zh-TW -> zh_TW (not zh_Hant_TW), sr@latin -> sr_Latn
     if lang == SOURCE_LANG:
         raise UsageError("English is the source language; it needs no catalog")
     written = []
