@@ -42,7 +42,7 @@ FONT_PACKAGES = {"CJK": "fonts-noto-cjk", "": "fonts-noto-core"}
 # from BASE_FONT. (Unicode's "Common" and "Inherited" are no script of their own.)
 NO_SCRIPT = {"Zyyy", "Zinh", "Zzzz"}
 # Characters every document uses that are not words: the check mark box, bullets, arrows.
-ALWAYS_OK = set(" \n\t\u00a0\u200b\u200c\u200d\u200e\u200f\u2066\u2067\u2068\u2069")
+ALWAYS_OK = set(" \n\t\u00a0\u200b\u200c\u200d\u200e\u200f\u2060\u2066\u2067\u2068\u2069")
 
 
 def font_package(family: str) -> str:

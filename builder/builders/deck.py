@@ -29,7 +29,7 @@ from builder.builders import RenderContext, register
 from builder.clinic import LAYOUT_ROLES
 from builder.document import Doc, RBlock, RTopic
 from builder.errors import ConfigError, Problem, RenderError, display_path
-from builder.languages import NO_SCRIPT, Language, _cmap, check_coverage, font_file, script_of
+from builder.languages import ALWAYS_OK, NO_SCRIPT, Language, _cmap, check_coverage, font_file, script_of
 from builder.markup import Span, parse, to_plain, unbroken_ranges
 from builder.pptx_xml import A, P
 
@@ -162,7 +162,10 @@ def font_segments(text: str, family: str) -> list[tuple[str, bool]]:
     cmap = _cmap(*found)
     out: list[tuple[str, bool]] = []
     for char in text:
-        covered = ord(char) in cmap or char in " \u00a0"
+        if out and char in ALWAYS_OK:  # spaces, joiners, direction marks: no glyph of their own
+            out[-1] = (out[-1][0] + char, out[-1][1])
+            continue
+        covered = ord(char) in cmap or char in ALWAYS_OK
         if out and out[-1][1] == covered:
             out[-1] = (out[-1][0] + char, covered)
         else:
@@ -274,9 +277,11 @@ def _slot(char: str) -> str | None:
         return "latin" if char.isalpha() else None
     if unicodedata.east_asian_width(char) in ("W", "F"):
         return "ea"
-    if unicodedata.category(char)[0] not in "LM":
-        return None  # digits, punctuation, spaces: set like the text around them
     script = script_of(char)
+    if char.isdigit() and script not in NO_SCRIPT:
+        return _script_slot(script)  # a script's own digits (۲, ၀): its font, as viewers do
+    if unicodedata.category(char)[0] not in "LM":
+        return None  # Latin digits, punctuation, spaces: set like the text around them
     return None if script in NO_SCRIPT else _script_slot(script)
 
 

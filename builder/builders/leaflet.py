@@ -86,8 +86,10 @@ def weasyprint_warnings_fail(what: str) -> Iterator[None]:
         raise RenderError(f"{what}: WeasyPrint: " + "; ".join(collector.messages[:5]))
 
 
-@contextmanager
-def structure_languages() -> Iterator[None]:
+_PATCH_LOCK = threading.Lock()
+
+
+def structure_languages() -> None:
     """Give each PDF structure element made from an HTML element with `lang` that /Lang.
 
     PDF/UA wants every change of language marked (Matterhorn 11-001..005), so a screen reader
@@ -95,31 +97,32 @@ def structure_languages() -> Iterator[None]:
     English. WeasyPrint (70) writes /Lang only into the catalog and has no option for more; the
     PDF it writes no longer says which structure element came from which HTML element, so a
     post-processing step cannot do it. This wraps the one function that makes the structure
-    elements, for the duration of one render, and adds /Lang where the HTML element has it.
+    elements and adds /Lang where the HTML element has it. It is installed once per process and
+    never removed: renders in other threads see the same function, never one half-swapped.
     """
     import pydyf
     from weasyprint.pdf import tags
 
-    original = getattr(tags, "_build_box_tree", None)
-    if original is None:
-        raise RenderError("this WeasyPrint version builds its PDF structure tree differently: "
-                          "per-element /Lang cannot be set; use WeasyPrint 66 to 70")
+    with _PATCH_LOCK:
+        original = getattr(tags, "_build_box_tree", None)
+        if original is None:
+            raise RenderError("this WeasyPrint version builds its PDF structure tree differently: "
+                              "per-element /Lang cannot be set; use WeasyPrint 66 to 70")
+        if getattr(original, "handout_lang", False):
+            return
 
-    def build_box_tree(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
-        element = getattr(box, "element", None)
-        lang = None
-        if element is not None and getattr(box, "element_tag", None) not in ("html", "body"):
-            lang = element.get("lang")
-        for made in original(box, parent, *args):
-            if lang and "Lang" not in made:
-                made["Lang"] = pydyf.String(lang)
-            yield made
+        def build_box_tree(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
+            element = getattr(box, "element", None)
+            lang = None
+            if element is not None and getattr(box, "element_tag", None) not in ("html", "body"):
+                lang = element.get("lang")
+            for made in original(box, parent, *args):
+                if lang and "Lang" not in made:
+                    made["Lang"] = pydyf.String(lang)
+                yield made
 
-    tags._build_box_tree = build_box_tree  # the module calls it by name, also for children
-    try:
-        yield
-    finally:
-        tags._build_box_tree = original
+        build_box_tree.handout_lang = True  # type: ignore[attr-defined]
+        tags._build_box_tree = build_box_tree  # the module calls it by name, also for children
 
 
 def document_text(html: str) -> str:
@@ -158,7 +161,8 @@ def render_pdf(doc: Doc, ctx: RenderContext, html: str | None = None) -> bytes:
     files = [doc.clinic.logo] if doc.clinic.logo else []
     fetcher = asset_fetcher([ctx.templates, ctx.content / "images", ctx.cache / "fonts"], files)
     what = f"{doc.kind} {doc.id} ({doc.lang.code}, {doc.level})"
-    with weasyprint_warnings_fail(what), structure_languages():
+    structure_languages()
+    with weasyprint_warnings_fail(what):
         try:
             document = HTML(string=html, base_url=ctx.templates.as_uri() + "/",
                             url_fetcher=fetcher).render()
