@@ -37,6 +37,7 @@ class Settings:
     database_url: str = ""
     data: Path | None = None  # cache, profile files; default <project>/.handout
     workers: int = 2
+    cache: Path | None = None  # rendered files by input digest; default <data>/cache
     secure_cookies: bool = False  # set when served over https
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -67,7 +68,8 @@ class Web:
         self.sessions = sessions(self.engine)
         assert settings.data is not None
         self.data = settings.data
-        self.renderer = Renderer(settings.project, self.data / "cache", settings.workers)
+        self.renderer = Renderer(settings.project, settings.cache or self.data / "cache",
+                                 settings.workers)
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                                undefined=StrictUndefined, extensions=["jinja2.ext.i18n"])
         self.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
