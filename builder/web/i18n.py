@@ -20,28 +20,54 @@ HERE = Path(__file__).parent
 LOCALES = HERE / "locales"
 UI_LANGS = ("en", "es", "ar")
 RTL = {"ar", "fa", "he", "ur"}
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction that is translated later, where it is shown."""
+    return message
+
+
+# shown through `_(name)` in the templates, so extraction cannot see them there
+LEVEL_NAMES = (N_("Easy"), N_("Standard"), N_("Detailed"))
 current_lang: contextvars.ContextVar[str] = contextvars.ContextVar("ui_lang", default="en")
 
 
 @lru_cache(maxsize=16)
-def _catalog(lang: str) -> dict[str, str]:
+def _catalog(lang: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]], str]:
+    """(singular translations, plural forms by the singular msgid, the Plural-Forms expression)."""
     path = LOCALES / lang / "LC_MESSAGES" / "web.po"
     if not path.is_file():
-        return {}
+        return {}, {}, "n != 1"
     from babel.messages.pofile import read_po
 
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=lang)
-    return {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string
-            and not m.fuzzy}
+    singular: dict[str, str] = {}
+    plural: dict[str, tuple[str, ...]] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        if isinstance(message.id, str) and message.string:
+            singular[message.id] = str(message.string)
+        elif isinstance(message.id, tuple) and all(message.string):
+            plural[message.id[0]] = tuple(message.string)
+    return singular, plural, catalog.plural_expr
 
 
 def gettext(message: str) -> str:
-    return _catalog(current_lang.get()).get(message, message)
+    return _catalog(current_lang.get())[0].get(message, message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return gettext(singular if n == 1 else plural)
+    from builder.document import plural_rule
+
+    _singular, plurals, expression = _catalog(current_lang.get())
+    forms = plurals.get(singular)
+    if forms:
+        index = plural_rule(expression)(n)
+        if 0 <= index < len(forms):
+            return forms[index]
+    return singular if n == 1 else plural
 
 
 def language_name(lang: str) -> str:
@@ -58,7 +84,7 @@ def extract() -> Path:
     method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
     options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     for filename, lineno, message, comments, context in extract_from_dir(
-            HERE, method_map, options_map=options, keywords={"_": None, "gettext": None,
+            HERE, method_map, options_map=options, keywords={"_": None, "gettext": None, "N_": None,
                                                              "ngettext": (1, 2)}):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     target = LOCALES / "web.pot"
