@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from web_helpers import ADMIN, STAFF, Browser, settings_for
+from web_helpers import ADMIN, STAFF, Browser, free_port, settings_for
 
 @pytest.fixture(scope="session")
 def render_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -38,12 +37,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, render_cache: Path) -> Iterat
         assert staff.login(*STAFF).url.path == "/library"
         yield {"app": app, "admin": admin, "staff": staff, "folder": folder,
                "db": app.state.web.sessions}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

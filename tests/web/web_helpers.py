@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,3 +45,9 @@ class Browser:
     def login(self, name: str, password: str):  # type: ignore[no-untyped-def]
         return self.client.post("/login", data={"csrf": self.token("/login"), "name": name,
                                                 "password": password})
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
