@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from web_helpers import ADMIN, STAFF, Browser, free_port, settings_for
+from .web_helpers import ADMIN, STAFF, Browser, free_port, settings_for
 
 @pytest.fixture(scope="session")
 def render_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:

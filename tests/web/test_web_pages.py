@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from builder.web.db import Kit, PrintRecord, Profile
 
-from web_helpers import ADMIN, STAFF, Browser
+from .web_helpers import ADMIN, STAFF, Browser
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 

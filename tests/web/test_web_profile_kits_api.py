@@ -198,7 +198,7 @@ def test_openapi_describes_the_api(site: dict) -> None:
 # -- staff UI language ------------------------------------------------------------------------------
 
 def test_the_staff_ui_language_is_separate_and_arabic_is_right_to_left(site: dict) -> None:
-    from web_helpers import Browser
+    from .web_helpers import Browser
 
     browser = Browser(site["app"])
     browser.login("nurse", "staff password 1")
