@@ -11,6 +11,7 @@ import pytest
 
 from .web_helpers import ADMIN, STAFF, Browser, free_port, settings_for
 
+
 @pytest.fixture(scope="session")
 def render_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Rendered files, shared by every app of the session (named by input digest, so safe)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+
 from .web_helpers import ADMIN, STAFF
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -22,6 +22,7 @@ from sqlalchemy import inspect, select, text
 from builder.web.db import PrintRecord, Profile, make_engine, migrate, sessions
 from builder.web.profile import EditConflict, ProfileError, current, save, validate, with_logo
 from builder.web.security import AccountError, RateLimited, add_user, authenticate
+
 from .web_helpers import CSRF_RE, REPO, free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

@@ -1,7 +1,7 @@
 """accounts, tokens, profile, kits, print log
 
 Revision ID: 0001
-Revises: 
+Revises: (none)
 """
 
 import sqlalchemy as sa
