@@ -72,12 +72,24 @@ class Web:
                                  settings.workers)
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                                undefined=StrictUndefined, extensions=["jinja2.ext.i18n"])
+        self._clinic: tuple[int, Path] | None = None  # (profile version, its files)
         self.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
     def clinic_path(self, db: Session) -> Path:
+        """The stored profile as files `load_clinic` reads; re-read only when its version changes."""
+        from sqlalchemy import select
+
+        from builder.web.db import Profile
         from builder.web.profile import current, materialize
 
-        return materialize(current(db, self.settings.project), self.data / "clinic")
+        version = db.scalar(select(Profile.version).where(Profile.id == 1))
+        known = self._clinic
+        if version is not None and known is not None and known[0] == version:
+            return known[1]
+        row = current(db, self.settings.project)
+        path = materialize(row, self.data / "clinic")
+        self._clinic = (row.version, path)
+        return path
 
 
 def web(request: Request) -> Web:

@@ -121,10 +121,11 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(conn, _record):  # type: ignore[no-untyped-def]
-            # WAL + full sync: a server killed mid-save leaves the last committed state.
+            # WAL: a server killed mid-save (kill -9) leaves the last committed state; NORMAL
+            # sync keeps that, and only a power cut may lose the last commits, never consistency.
             cursor = conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 

@@ -8,10 +8,12 @@ the cached file, so a document rendered once is served at once, by any request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import multiprocessing
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +27,8 @@ from builder.output import atomic_write_all
 from builder.project import Project
 
 KIT_PREFIX = "kit-"
+STAMP_SECONDS = 2.0
+PREPARED_KEPT = 512  # localized documents remembered by the server: bounded memory
 
 
 @dataclass(frozen=True)
@@ -71,24 +75,33 @@ def real_fallbacks(doc: Doc) -> list:
 _WORKER: dict[str, Inputs] = {}
 
 
-def _worker_inputs(root: str, clinic: str) -> Inputs:
-    if clinic not in _WORKER:
-        _WORKER.clear()  # one profile at a time: memory stays bounded
+def _worker_inputs(root: str, clinic: str, stamp: str) -> Inputs:
+    key = f"{clinic}|{stamp}"
+    if key not in _WORKER:
+        _WORKER.clear()  # one profile and one state of the project at a time: bounded memory
         project = Project(Path(root))
-        _WORKER[clinic] = load_inputs(Options(project=project, clinic=Path(clinic)),
-                                      available_langs(project))
-    return _WORKER[clinic]
+        _WORKER[key] = load_inputs(Options(project=project, clinic=Path(clinic)),
+                                   available_langs(project))
+    return _WORKER[key]
 
 
-def _worker_warm(root: str, clinic: str) -> bool:
-    _worker_inputs(root, clinic)
+def _worker_start() -> None:
+    # Renders yield to the server: a page or a cached file is answered at once, even while
+    # every worker is busy.
+    import os
+
+    os.nice(10)
+
+
+def _worker_warm(root: str, clinic: str, stamp: str) -> bool:
+    _worker_inputs(root, clinic, stamp)
     return True
 
 
-def _worker_render(root: str, clinic: str, spec: Spec) -> bytes:
+def _worker_render(root: str, clinic: str, stamp: str, spec: Spec) -> bytes:
     from builder.build import render_job
 
-    inputs = inputs_for(_worker_inputs(root, clinic), spec)
+    inputs = inputs_for(_worker_inputs(root, clinic, stamp), spec)
     return render_job(inputs, spec.job(), verify=False).data
 
 
@@ -114,10 +127,25 @@ class Renderer:
         self._lock = threading.Lock()
         self._inflight: dict[str, Future[bytes]] = {}
         self._availability: dict[str, dict] = {}
+        self._stamp: tuple[float, str] = (-1e9, "")
+        self._prepared: OrderedDict[tuple[str, Spec], Prepared] = OrderedDict()
 
     # inputs ---------------------------------------------------------------------------------
+    def stamp(self) -> str:
+        """Changes when content, catalogs or templates change on disk (looked at every 2 s)."""
+        now = time.monotonic()
+        if now - self._stamp[0] > STAMP_SECONDS:
+            latest = 0
+            for folder in (self.project.content, self.project.locales, self.project.templates):
+                for path in folder.rglob("*"):
+                    with contextlib.suppress(OSError):
+                        latest = max(latest, path.stat().st_mtime_ns)
+            self._stamp = (now, str(latest))
+        return self._stamp[1]
+
     def inputs(self, clinic: Path) -> Inputs:
-        key = str(clinic)
+        """The checked inputs for this profile, loaded again when the project's files change."""
+        key = f"{clinic}|{self.stamp()}"
         with self._lock:
             if key in self._inputs:
                 self._inputs.move_to_end(key)
@@ -143,23 +171,34 @@ class Renderer:
         return available_langs(self.project)
 
     def prepare(self, clinic: Path, spec: Spec) -> Prepared:
+        """The document localized and its digest; remembered, as its inputs never change."""
+        key = (f"{clinic}|{self.stamp()}", spec)
+        with self._lock:
+            if key in self._prepared:
+                self._prepared.move_to_end(key)
+                return self._prepared[key]
         inputs = inputs_for(self.inputs(clinic), spec)
         doc = make_doc(inputs, spec.job())
-        return Prepared(spec, inputs, doc, input_digest(inputs, spec.job(), doc))
+        prepared = Prepared(spec, inputs, doc, input_digest(inputs, spec.job(), doc))
+        with self._lock:
+            self._prepared[key] = prepared
+            while len(self._prepared) > PREPARED_KEPT:
+                self._prepared.popitem(last=False)
+        return prepared
 
     # rendering ------------------------------------------------------------------------------
     @property
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # spawn: a fresh interpreter, not a fork of a server with threads and sockets
-            self._pool = ProcessPoolExecutor(self.workers,
+            self._pool = ProcessPoolExecutor(self.workers, initializer=_worker_start,
                                              mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
     def warm(self, clinic: Path) -> None:
         """Start the workers and load their inputs now, not on the first request."""
         for _ in range(self.workers):
-            self.pool.submit(_worker_warm, str(self.project.root), str(clinic))
+            self.pool.submit(_worker_warm, str(self.project.root), str(clinic), self.stamp())
 
     def cached_path(self, prepared: Prepared) -> Path:
         ext = prepared.spec.fmt
@@ -177,7 +216,7 @@ class Renderer:
             if running is not None:
                 return running
             future = self.pool.submit(_worker_render, str(self.project.root), str(clinic),
-                                      prepared.spec)
+                                      self.stamp(), prepared.spec)
             self._inflight[prepared.digest] = future
 
         def store(f: Future[bytes]) -> None:
@@ -214,7 +253,7 @@ class Renderer:
     def availability(self, clinic: Path) -> dict:
         """Per document, language and level: what a printed copy would show (see `cell`)."""
         inputs = self.inputs(clinic)
-        key = inputs.fixed
+        key = f"{clinic}|{self.stamp()}"
         if key in self._availability:
             return self._availability[key]
         grid: dict = {}

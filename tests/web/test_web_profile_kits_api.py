@@ -130,11 +130,40 @@ def test_a_kit_is_printed_as_one_leaflet_logged_and_shows_later_changes(site: di
     log = staff.get("/log", params={"document": "First relapse"})
     assert "kit: First relapse visit" in log.text
     assert "Changed since it was last printed" not in staff.get("/kits").text
-    with site["db"]() as db:  # as if a translation had changed after this print
-        kit = db.get(Kit, kit_id)
+
+
+def test_a_kit_shows_when_its_content_changed_since_it_was_last_printed(
+        project: Path, tmp_path: Path, render_cache: Path) -> None:
+    from builder.project import Project
+    from builder.web.app import create_app
+    from builder.web.renderer import KIT_PREFIX, Spec
+
+    from .web_helpers import Browser, settings_for
+
+    settings = settings_for(tmp_path, render_cache)
+    settings.project = Project(project)  # a copy whose content this test edits
+    app = create_app(settings)  # no lifespan: nothing here renders, so no workers start
+    staff = Browser(app)
+    staff.client.post("/setup", data={"csrf": staff.token("/setup"), "name": "admin",
+                                      "password": "admin password", "password2": "admin password"})
+    staff.post("/kits", {"name": "Questions kit", "topics": ["questions-to-ask"]}, token_from="/kits")
+    state = app.state.web
+    with state.sessions() as db:
+        kit = db.scalar(select(Kit))
         assert kit is not None
-        kit.last_digest = "0" * 64
+        spec = Spec("kit", f"{KIT_PREFIX}{kit.id}", "es", "standard", kit_title=kit.name,
+                    kit_topics=tuple(kit.topic_ids))
+        # what printing it records (tested above): the digest of what it showed, in that language
+        kit.last_digest = state.renderer.prepare(state.clinic_path(db), spec).doc.content_digest
+        kit.last_lang, kit.last_level = "es", "standard"
         db.commit()
+    assert "Changed since it was last printed" not in staff.get("/kits").text
+    topic = project / "content" / "questions-to-ask.yaml"
+    topic.write_text(topic.read_text().replace("to take to your next appointment.",
+                                               "to bring to your next appointment."))
+    import time
+
+    time.sleep(2.2)  # the server looks at the project's files every 2 s
     assert "Changed since it was last printed" in staff.get("/kits").text
 
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from builder.errors import UsageError
-from builder.web.app import get_db, web
+from builder.web.app import get_db
 from builder.web.db import User
-from builder.web.routers.documents import deliver, make_spec
+from builder.web.routers.documents import deliver, make_spec, prepare
 from builder.web.routers.library import documents
 from builder.web.security import user_for_token
 
@@ -74,6 +74,5 @@ async def render(request: Request, body: RenderRequest, user: User = Depends(tok
     assert doc_id is not None
     spec = make_spec(request, kind, doc_id, body.lang, body.level, body.format, body.paper or "",
                      body.large_print)
-    state = web(request)
-    prepared = state.renderer.prepare(state.clinic_path(db), spec)
-    return await deliver(request, db, user, prepared, body.copies, False, kind, doc_id)
+    clinic, prepared = await prepare(request, db, spec)
+    return await deliver(request, db, user, clinic, prepared, body.copies, False, kind, doc_id)

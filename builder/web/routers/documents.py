@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from builder.build import Options, plan
 from builder.model import LEVELS
@@ -65,20 +67,36 @@ def info_for(prepared: Prepared) -> dict:
     return cell(prepared.doc, prepared.inputs, dt.date.today())
 
 
-async def deliver(request: Request, db: Session, user: User, prepared: Prepared, copies: int,
-                  acknowledged: bool, kind: str, label: str) -> Response:
+async def prepare(request: Request, db: Session, spec: Spec) -> tuple[Path, Prepared]:
+    """The stored profile's files and the localized, hashed document, off the event loop."""
+    state = web(request)
+
+    def work() -> tuple[Path, Prepared]:
+        clinic = state.clinic_path(db)
+        return clinic, state.renderer.prepare(clinic, spec)
+
+    return await run_in_threadpool(work)
+
+
+async def deliver(request: Request, db: Session, user: User, clinic: Path, prepared: Prepared,
+                  copies: int, acknowledged: bool, kind: str, label: str) -> Response:
     """Render (or take from the cache), record in the print log, hand the file out."""
     state = web(request)
-    data = await state.renderer.render(state.clinic_path(db), prepared)
+    data = await state.renderer.render(clinic, prepared)
     info = info_for(prepared)
     spec = prepared.spec
-    db.add(PrintRecord(account=user.name, kind=kind, document=label, lang=spec.lang,
-                       level=spec.level, format=spec.fmt, paper=prepared.inputs.paper,
-                       large_print=spec.large_print, copies=copies, content_version=info["version"],
-                       digest=hashlib.sha256(data).hexdigest(), review_state=review_state(prepared),
-                       warnings=" | ".join(warnings(info)) if acknowledged else "",
-                       acknowledged=acknowledged))
-    db.commit()
+
+    def record() -> None:
+        db.add(PrintRecord(account=user.name, kind=kind, document=label, lang=spec.lang,
+                           level=spec.level, format=spec.fmt, paper=prepared.inputs.paper,
+                           large_print=spec.large_print, copies=copies,
+                           content_version=info["version"], digest=hashlib.sha256(data).hexdigest(),
+                           review_state=review_state(prepared),
+                           warnings=" | ".join(warnings(info)) if acknowledged else "",
+                           acknowledged=acknowledged))
+        db.commit()
+
+    await run_in_threadpool(record)
     name = f"{label}-{spec.lang}-{spec.level}{'-large' if spec.large_print else ''}.{spec.fmt}"
     return Response(data, media_type=MEDIA[spec.fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -94,8 +112,7 @@ async def document(request: Request, kind: str, doc_id: str, lang: str = "en",
                    user: User = Depends(current_user), db: Session = Depends(get_db)) -> Response:
     state = web(request)
     spec = make_spec(request, kind, doc_id, lang, level, "pdf", paper, _flag(large_print))
-    clinic = state.clinic_path(db)
-    prepared = state.renderer.prepare(clinic, spec)
+    clinic, prepared = await prepare(request, db, spec)
     pdf = await state.renderer.render(clinic, prepared)
     info = info_for(prepared)
     query = (f"lang={spec.lang}&level={spec.level}&paper={prepared.inputs.paper}"
@@ -113,8 +130,8 @@ async def preview(request: Request, kind: str, doc_id: str, number: int, lang: s
                   user: User = Depends(current_user), db: Session = Depends(get_db)) -> Response:
     state = web(request)
     spec = make_spec(request, kind, doc_id, lang, level, "pdf", paper, _flag(large_print))
-    clinic = state.clinic_path(db)
-    png = await state.renderer.preview(clinic, state.renderer.prepare(clinic, spec), number)
+    clinic, prepared = await prepare(request, db, spec)
+    png = await state.renderer.preview(clinic, prepared, number)
     if png is None:
         raise HTTPException(404, _("That page does not exist."))
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
@@ -146,12 +163,10 @@ async def print_document(request: Request, kind: str, doc_id: str,
                          db: Session = Depends(get_db)) -> Response:
     form = await checked_form(request)
     lang, level, fmt, paper, large, copies, ack = print_options(form)
-    state = web(request)
     spec = make_spec(request, kind, doc_id, lang, level, fmt, paper, large)
-    clinic = state.clinic_path(db)
-    prepared = state.renderer.prepare(clinic, spec)
+    clinic, prepared = await prepare(request, db, spec)
     found = warnings(info_for(prepared))
     if found and not ack:
         raise HTTPException(409, _("Before printing, read the warnings on the document page and "
                                    "tick the box to confirm: ") + " ".join(found))
-    return await deliver(request, db, user, prepared, copies, bool(found), kind, doc_id)
+    return await deliver(request, db, user, clinic, prepared, copies, bool(found), kind, doc_id)

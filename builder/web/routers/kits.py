@@ -19,6 +19,7 @@ from builder.web.routers.documents import (
     deliver,
     info_for,
     make_spec,
+    prepare,
     print_options,
     warnings,
 )
@@ -101,14 +102,12 @@ async def print_kit(request: Request, kit_id: int, user: User = Depends(current_
     form = await checked_form(request)
     kit = _kit(db, kit_id)
     lang, level, fmt, paper, large, copies, ack = print_options(form)
-    state = web(request)
-    prepared = state.renderer.prepare(state.clinic_path(db),
-                                      kit_spec(request, kit, lang, level, fmt, paper, large))
+    clinic, prepared = await prepare(request, db, kit_spec(request, kit, lang, level, fmt, paper, large))
     found = warnings(info_for(prepared))
     if found and not ack:
         raise HTTPException(409, _("Before printing, read the warnings on the document page and "
                                    "tick the box to confirm: ") + " ".join(found))
-    response = await deliver(request, db, user, prepared, copies, bool(found), "kit", kit.name)
+    response = await deliver(request, db, user, clinic, prepared, copies, bool(found), "kit", kit.name)
     kit.last_digest, kit.last_lang, kit.last_level = prepared.doc.content_digest, lang, level
     kit.last_printed = utcnow()
     db.commit()
