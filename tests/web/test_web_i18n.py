@@ -34,3 +34,19 @@ def test_the_template_is_up_to_date_with_the_code(tmp_path: Path, monkeypatch) -
     with fresh.open("rb") as new, (Path(i18n.__file__).parent / "locales" / "web.pot").open("rb") as old:
         assert {m.id for m in read_po(new)} == {m.id for m in read_po(old)}, \
             "run: python -m builder.web.i18n extract && python -m builder.web.i18n update"
+
+
+def test_the_staff_pages_colours_pass_wcag_aa() -> None:
+    import re
+
+    from builder.clinic import contrast
+
+    css = (Path(i18n.__file__).parent / "static" / "style.css").read_text()
+    var = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", css.split("}")[0]))
+    pairs = [("text", "bg"), ("text", "soft"), ("muted", "bg"), ("muted", "soft"), ("brand", "bg"),
+             ("brand", "soft"), ("brand-dark", "soft"), ("ok", "ok-bg"), ("warn", "warn-bg")]
+    for fg, bg in pairs:
+        assert contrast(var[fg], var[bg]) >= 4.5, (fg, bg)
+    assert contrast("#ffffff", var["brand"]) >= 4.5  # button text, current page in the menu
+    for fg, bg in (("#4a2e00", "warn-bg"), ("#12421f", "ok-bg")):  # text in the grid's cells
+        assert contrast(fg, var[bg]) >= 4.5
