@@ -15,9 +15,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from builder.errors import BuilderError
 from builder.project import Project
@@ -155,6 +156,42 @@ SECURITY_HEADERS = {
 }
 
 
+class Guard:
+    """Refuses oversized bodies, sets the staff pages' language, adds the security headers.
+
+    Plain ASGI (not BaseHTTPMiddleware): nothing is buffered and no task is spawned per request.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            too_large = JSONResponse({"error": f"request too large: at most "
+                                               f"{MAX_BODY // 1_000_000} MB"}, status_code=413)
+            await too_large(scope, receive, send)
+            return
+        lang = (scope.get("session") or {}).get("ui_lang")
+        token = i18n.current_lang.set(lang if lang in i18n.UI_LANGS else "en")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            i18n.current_lang.reset(token)
+
+
 def create_app(settings: Settings) -> FastAPI:
     state = Web(settings)
 
@@ -175,25 +212,8 @@ def create_app(settings: Settings) -> FastAPI:
     with state.sessions() as db:
         key = secret_key(db)
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Any) -> Response:
-        length = request.headers.get("content-length")
-        if length and (not length.isdigit() or int(length) > MAX_BODY):
-            return JSONResponse({"error": f"request too large: at most {MAX_BODY // 1_000_000} MB"},
-                                status_code=413)
-        lang = request.session.get("ui_lang") if "session" in request.scope else None
-        if lang not in i18n.UI_LANGS:
-            lang = "en"
-        token = i18n.current_lang.set(lang)
-        try:
-            response: Response = await call_next(request)
-        finally:
-            i18n.current_lang.reset(token)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
-    # added after `guard`, so it runs first and `guard` sees the session
+    app.add_middleware(Guard)
+    # added after Guard, so it runs first and Guard sees the session
     app.add_middleware(SessionMiddleware, secret_key=key, session_cookie="handout_session",
                        same_site="strict", https_only=settings.secure_cookies, max_age=12 * 3600)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -85,14 +85,6 @@ def _worker_inputs(root: str, clinic: str, stamp: str) -> Inputs:
     return _WORKER[key]
 
 
-def _worker_start() -> None:
-    # Renders yield to the server: a page or a cached file is answered at once, even while
-    # every worker is busy.
-    import os
-
-    os.nice(10)
-
-
 def _worker_warm(root: str, clinic: str, stamp: str) -> bool:
     _worker_inputs(root, clinic, stamp)
     return True
@@ -191,8 +183,7 @@ class Renderer:
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # spawn: a fresh interpreter, not a fork of a server with threads and sockets
-            self._pool = ProcessPoolExecutor(self.workers, initializer=_worker_start,
-                                             mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
     def warm(self, clinic: Path) -> None:
