@@ -311,9 +311,8 @@ def load(work: Path) -> list[tuple[str, str, str, bool]]:
                 for count in range(LOAD_MAX_REQUESTS):
                     if time.monotonic() > stop_at:
                         return
-                    if kind == "cached":
-                        body = cached_set[(number + count) % len(cached_set)]
-                    else:
+                    body: dict | None = cached_set[(number + count) % len(cached_set)]
+                    if kind == "uncached":
                         with lock:
                             body = next(fresh, None)
                         if body is None:

@@ -49,7 +49,8 @@ def _catalog(lang: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]], str
             continue
         if isinstance(message.id, str) and message.string:
             singular[message.id] = str(message.string)
-        elif isinstance(message.id, tuple) and all(message.string):
+        elif isinstance(message.id, tuple) and isinstance(message.string, (tuple, list)) \
+                and all(message.string):
             plural[message.id[0]] = tuple(message.string)
     return singular, plural, catalog.plural_expr
 
