@@ -206,7 +206,7 @@ def create_app(settings: Settings) -> FastAPI:
         state.renderer.close()
 
     app = FastAPI(title="handout", summary="Patient leaflets for clinic staff and scripts",
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
                   lifespan=lifespan)
     app.state.web = state
     with state.sessions() as db:

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import multiprocessing
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -28,6 +29,8 @@ from builder.project import Project
 
 KIT_PREFIX = "kit-"
 STAMP_SECONDS = 2.0
+CACHE_KEPT = 4000  # rendered files and previews kept on disk, the most recently used
+PRUNE_EVERY = 50  # renders between two looks at the cache's size
 PREPARED_KEPT = 512  # localized documents remembered by the server: bounded memory
 
 
@@ -120,6 +123,7 @@ class Renderer:
         self._inflight: dict[str, Future[bytes]] = {}
         self._availability: dict[str, dict] = {}
         self._stamp: tuple[float, str] = (-1e9, "")
+        self._stored = 0
         self._prepared: OrderedDict[tuple[str, Spec], Prepared] = OrderedDict()
 
     # inputs ---------------------------------------------------------------------------------
@@ -199,8 +203,14 @@ class Renderer:
         """The file's bytes: from the disk cache, from a render already running, or a new one."""
         path = self.cached_path(prepared)
         done: Future[bytes] = Future()
-        if path.is_file():
-            done.set_result(path.read_bytes())
+        try:
+            data = path.read_bytes()
+        except OSError:  # not rendered yet, or just pruned
+            data = None
+        if data is not None:
+            with contextlib.suppress(OSError):
+                os.utime(path)  # "last used", for prune
+            done.set_result(data)
             return done
         with self._lock:
             running = self._inflight.get(prepared.digest)
@@ -214,6 +224,9 @@ class Renderer:
             try:
                 if f.exception() is None:
                     atomic_write_all({path: f.result()})
+                    self._stored += 1
+                    if self._stored % PRUNE_EVERY == 0:
+                        prune(self.cache, CACHE_KEPT)
             finally:
                 with self._lock:
                     self._inflight.pop(prepared.digest, None)
@@ -278,6 +291,16 @@ def cell(doc: Doc, inputs: Inputs, today: dt.date) -> dict:
         "terms": [t.term for t in doc.glossary],
         "version": ", ".join(f"{t} {v}" for t, v, _d in doc.provenance.source_versions),
     }
+
+
+def prune(cache: Path, keep: int) -> None:
+    """Delete all but the `keep` most recently used files of the render cache."""
+    files = []
+    for path in cache.glob("*/*"):
+        with contextlib.suppress(OSError):
+            files.append((path.stat().st_mtime, path))
+    for _mtime, path in sorted(files, reverse=True)[keep:]:
+        path.unlink(missing_ok=True)
 
 
 def rasterize(pdf: bytes, page: int, dpi: int = 60) -> bytes | None:

@@ -239,3 +239,24 @@ def test_the_staff_ui_language_is_separate_and_arabic_is_right_to_left(site: dic
     page = browser.post("/ui-language", {"lang": "es", "next": "/library"})
     assert '<html lang="es" dir="ltr">' in page.text and "Biblioteca" in page.text
     assert browser.post("/ui-language", {"lang": "klingon"}).status_code == 400
+
+
+def test_the_api_docs_page_is_our_own_and_names_both_endpoints(site: dict) -> None:
+    page = site["staff"].get("/api/docs")
+    assert page.status_code == 200
+    assert "POST /api/render" in page.text and "GET /api/documents" in page.text
+    assert "large_print" in page.text and "<script src=\"http" not in page.text
+
+
+def test_the_render_cache_keeps_the_most_recently_used_files(tmp_path: Path) -> None:
+    import os
+
+    from builder.web.renderer import prune
+
+    for number in range(6):
+        path = tmp_path / "ab" / f"{number}.pdf"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"%PDF-")
+        os.utime(path, (1000 + number, 1000 + number))
+    prune(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.rglob("*.pdf")) == ["4.pdf", "5.pdf"]
