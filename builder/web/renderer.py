@@ -17,6 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,7 +236,15 @@ class Renderer:
         return future
 
     async def render(self, clinic: Path, prepared: Prepared) -> bytes:
-        return await asyncio.wrap_future(self.submit(clinic, prepared))
+        try:
+            return await asyncio.wrap_future(self.submit(clinic, prepared))
+        except BrokenProcessPool:
+            # a worker died (killed, out of memory): start a fresh pool and try once more
+            with self._lock:
+                broken, self._pool = self._pool, None
+            if broken is not None:
+                broken.shutdown(wait=False, cancel_futures=True)
+            return await asyncio.wrap_future(self.submit(clinic, prepared))
 
     async def preview(self, clinic: Path, prepared: Prepared, page: int) -> bytes | None:
         """Page `page` (1-based) as a PNG, or None past the last page."""

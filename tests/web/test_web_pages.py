@@ -175,3 +175,16 @@ def test_oversized_and_mislabelled_uploads_are_refused(site: dict) -> None:
         after = db.get(Profile, 1)
         assert after is not None and after.version == version and after.logo == before.logo
     assert admin.get("/library").status_code == 200
+
+
+def test_a_killed_render_worker_is_replaced_and_the_server_keeps_serving(site: dict) -> None:
+    import os
+    import signal
+
+    renderer = site["app"].state.web.renderer
+    site["staff"].get("/documents/topic/clinical-trials", params={"lang": "de"})  # workers up
+    for pid in list(renderer.pool._processes):
+        os.kill(pid, signal.SIGKILL)
+    page = site["staff"].get("/documents/topic/clinical-trials",
+                             params={"lang": "fr", "level": "detailed", "large_print": "1"})
+    assert page.status_code == 200 and "/preview/1.png" in page.text
