@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -40,20 +41,20 @@ def site(tmp_path_factory: pytest.TempPathFactory, render_cache: Path) -> Iterat
                "db": app.state.web.sessions}
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, render_cache: Path) -> Iterator[str]:
-    """A real uvicorn server on 127.0.0.1 in a thread, with an admin and a staff account."""
+@contextlib.contextmanager
+def serving(folder: Path, cache: Path, accounts: bool) -> Iterator[str]:
+    """A real uvicorn server on 127.0.0.1 in a thread, on a fresh database in `folder`."""
     import uvicorn
 
     from builder.web.app import create_app
     from builder.web.db import sessions
     from builder.web.security import add_user
 
-    folder = tmp_path_factory.mktemp("live")
-    app = create_app(settings_for(folder, render_cache))
-    with sessions(app.state.web.engine)() as db:
-        add_user(db, *ADMIN, admin=True)
-        add_user(db, *STAFF, admin=False)
+    app = create_app(settings_for(folder, cache))
+    if accounts:
+        with sessions(app.state.web.engine)() as db:
+            add_user(db, *ADMIN, admin=True)
+            add_user(db, *STAFF, admin=False)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -62,6 +63,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, render_cache: Path) ->
     while not server.started:
         assert time.monotonic() < deadline, "the server did not start in 30 s"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=15)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, render_cache: Path) -> Iterator[str]:
+    """A live server with an admin and a staff account, shared by the browser tests."""
+    with serving(tmp_path_factory.mktemp("live"), render_cache, accounts=True) as url:
+        yield url

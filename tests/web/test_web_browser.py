@@ -6,6 +6,7 @@ import io
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -154,3 +155,33 @@ def test_keyboard_only_reaches_search(chromium, live_server: str) -> None:  # ty
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "q"
     page.context.close()
+
+
+def test_a_newcomer_prints_a_branded_spanish_leaflet_in_under_a_minute(chromium, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import serving
+
+    # a fresh database and an empty render cache: what `make serve` gives on the first day
+    with serving(tmp_path / "fresh", tmp_path / "cache", accounts=False) as url:
+        start = time.monotonic()
+        context = chromium.new_context(base_url=url, accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto("/")
+        page.get_by_label("Account name").fill("maria")
+        page.get_by_label("Password", exact=True).fill("a good long password")
+        page.get_by_label("Password again").fill("a good long password")
+        page.get_by_role("button", name="Create the administrator account").click()
+        page.get_by_label("Leaflet language").select_option("es")
+        page.get_by_role("button", name="Search").click()
+        page.get_by_role("link", name="Mieloma en recaída y refractario").click()
+        page.get_by_label(re.compile("I have read the warnings")).check()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Print (download the PDF)").click()
+        target = tmp_path / "leaflet.pdf"
+        download.value.save_as(target)
+        elapsed = time.monotonic() - start
+        context.close()
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Mieloma en recaída y refractario" in text and "Demo Myeloma Clinic" in text
+    assert elapsed < 60, f"{elapsed:.0f} s"
