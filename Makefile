@@ -1,16 +1,18 @@
 # Two commands do everything on a fresh Debian machine with Python >= 3.11:
 #   make demo   - system packages, .venv, the package, then the default leaflets and decks
 #   make test   - the same set-up, then the test suite
+#   make serve  - the same set-up, then the web app for clinic staff on http://127.0.0.1:8000/
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
-	fonts-noto-core fonts-noto-cjk poppler-utils ghostscript gettext libreoffice-impress
+	fonts-noto-core fonts-noto-cjk poppler-utils ghostscript gettext libreoffice-impress \
+	chromium chromium-driver postgresql
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: demo test bench proof check matrix sysdeps venv lint clean
+.PHONY: demo test bench proof check matrix sysdeps venv lint clean serve
 
 sysdeps:
 	@PYTHON=$(PYTHON) scripts/ensure-system-packages.sh $(SYSTEM_PACKAGES)
@@ -37,6 +39,9 @@ test: venv
 
 check: venv
 	$(BIN)/handout check
+
+serve: venv
+	$(BIN)/handout serve
 
 bench: venv
 	$(BIN)/python -m builder.bench

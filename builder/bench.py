@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import shutil
 import statistics
@@ -105,13 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true",
                         help="a smaller matrix (English and Chinese only) for a fast look")
+    parser.add_argument("--load-only", action="store_true",
+                        help="only the web app under load (8 clients, 60 s)")
     options = parser.parse_args(argv)
     repo = Path(__file__).resolve().parents[1]
     work = Path(tempfile.mkdtemp(prefix="handout-bench-"))
     try:
         for name in ("content", "templates", "locales"):
             shutil.copytree(repo / name, work / name, ignore=shutil.ignore_patterns("*.mo"))
-        rows = measure(work, options.quick)
+        rows = [] if options.load_only else measure(work, options.quick)
+        rows += load(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(table(rows))
@@ -195,6 +199,177 @@ def measure(work: Path, quick: bool) -> list[tuple[str, str, str, bool]]:
         rows.append((f"largest 2-page {label} PDF ({len(sizes)} found)", f"{biggest:.0f} KB",
                      f"<= {limit} KB", bool(sizes) and biggest <= limit))
     return rows
+
+
+# -- the web app under load ------------------------------------------------------------------
+
+LOAD_CLIENTS = 8
+LOAD_SECONDS = 60.0
+LOAD_MAX_REQUESTS = 20_000  # per client: the loop ends at whichever limit comes first
+UNCACHED_CLIENTS = 2  # as many as render workers: each waits for its file before asking again
+LOAD_LANGS = ("en", "es", "ar", "zh_Hans", "de", "fr")
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its children (the render workers), in MB."""
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, AttributeError):
+            continue
+    return total
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _one_render_seconds(work: Path, bodies: list[dict]) -> float:
+    """The median time of rendering each of `bodies` alone, in this process: what a request waits
+    for at best. The same kinds of document as the load's uncached requests."""
+    from builder.build import Options, load_inputs, render_job
+    from builder.project import Project
+    from builder.web.renderer import Spec, inputs_for
+
+    inputs = load_inputs(Options(project=Project.at(work)), LOAD_LANGS)
+    times = []
+    for number, body in enumerate(bodies):
+        spec = Spec("topic", body["topic"], body["lang"], body["level"], "pdf", body["paper"],
+                    body["large_print"])
+        result = render_job(inputs_for(inputs, spec), spec.job(), verify=False)
+        if number:  # the first one warms caches
+            times.append(result.seconds)
+    return statistics.median(times)
+
+
+def _client(base: str, token: str, kind: str, bodies: list[dict], stop_at: float,
+            ) -> tuple[list[float], list[str]]:
+    """One load client: asks for `bodies` in turn (once each if uncached) until `stop_at`."""
+    import httpx
+
+    times: list[float] = []
+    errors: list[str] = []
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
+                      timeout=120) as http:
+        for count in range(LOAD_MAX_REQUESTS):
+            if time.time() > stop_at or (kind == "uncached" and count >= len(bodies)):
+                break
+            start = time.perf_counter()
+            try:
+                answer = http.post("/api/render", json=bodies[count % len(bodies)])
+                if answer.status_code == 200 and answer.content[:5] == b"%PDF-":
+                    times.append(time.perf_counter() - start)
+                else:
+                    errors.append(f"{answer.status_code}: {answer.text[:80]}")
+            except httpx.HTTPError as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+    return times, errors
+
+
+def load(work: Path) -> list[tuple[str, str, str, bool]]:
+    """8 clients for 60 s against `handout serve` on loopback: cached and uncached leaflets."""
+    import itertools
+    from concurrent.futures import ProcessPoolExecutor
+
+    import httpx
+
+    from builder.web.db import make_engine, migrate, sessions
+    from builder.web.security import add_user, new_api_token
+
+    url = f"sqlite:///{work / 'bench.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with sessions(engine)() as db:
+        token = new_api_token(db, add_user(db, "bench", "bench password", admin=True), "bench")
+    engine.dispose()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    repo = Path(__file__).resolve().parents[1]  # this very package, whatever is installed
+    log = (work / "serve.log").open("w")
+    server = subprocess.Popen(_handout("serve", "--port", str(port), "--db", url, "--workers", "2",
+                                       "--project", str(work)), cwd=work, stdout=log, stderr=log,
+                              env={**os.environ, "PYTHONPATH": str(repo)})
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    client.get("/login")
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        sys.exit("bench: the server did not start:\n"
+                                 + (work / "serve.log").read_text()[-2000:])
+                    time.sleep(0.2)
+            cached_set = [{"topic": topic, "lang": lang, "level": "standard"}
+                          for topic in (TOPIC, "clinical-trials") for lang in LOAD_LANGS[:4]]
+            for body in cached_set:  # rendered once, before the clock starts
+                client.post("/api/render", json=body).raise_for_status()
+            topics = [d["id"] for d in client.get("/api/documents").json() if d["kind"] == "topic"]
+        mix = [{"topic": t, "lang": lang, "level": level, "paper": paper, "large_print": large}
+               for large, paper, level, lang, t in itertools.product(
+                   (True, False), ("letter", "a4"), ("easy", "detailed"), LOAD_LANGS, topics)]
+        random.Random(14).shuffle(mix)
+        one_render = _one_render_seconds(work, mix[:9])  # before the load, with the server idle
+        timings: dict[str, list[float]] = {"cached": [], "uncached": []}
+        errors: list[str] = []
+        peak = [_rss_mb(server.pid)]
+        stop_at = time.time() + LOAD_SECONDS
+        # Each client in a process of its own, so clients never wait for each other's GIL and
+        # the times are the server's.
+        plans = [("uncached", mix[9 + n::UNCACHED_CLIENTS]) if n < UNCACHED_CLIENTS
+                 else ("cached", cached_set[n:] + cached_set[:n]) for n in range(LOAD_CLIENTS)]
+        with ProcessPoolExecutor(LOAD_CLIENTS) as clients:
+            futures = [clients.submit(_client, base, token, kind, bodies, stop_at)
+                       for kind, bodies in plans]
+            while not all(f.done() for f in futures):
+                peak.append(_rss_mb(server.pid))
+                time.sleep(0.5)
+            for (kind, _bodies), future in zip(plans, futures, strict=True):
+                times, failed = future.result()
+                timings[kind] += times
+                errors += failed
+        alive = server.poll() is None
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+    def p95(values: list[float]) -> float:
+        return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else float("nan")
+
+    def median(values: list[float]) -> float:
+        return statistics.median(values) if values else float("nan")
+
+    cached, uncached = p95(timings["cached"]), p95(timings["uncached"])
+    total = len(timings["cached"]) + len(timings["uncached"]) + len(errors)
+    return [
+        (f"web load: {LOAD_CLIENTS} clients, {LOAD_SECONDS:.0f} s, {total} requests: errors",
+         f"{len(errors)}" + (f" ({errors[0][:60]})" if errors else ""), "0", not errors and alive),
+        (f"web load: cached leaflet p95 ({len(timings['cached'])} requests)",
+         f"{cached * 1000:.0f} ms (median {median(timings['cached']) * 1000:.0f} ms)", "<= 50 ms",
+         cached <= 0.050),
+        (f"web load: uncached leaflet p95 ({len(timings['uncached'])}) / one render",
+         f"{uncached / one_render:.2f}x ({uncached:.2f} s / {one_render:.2f} s; median "
+         f"{median(timings['uncached']):.2f} s)", "<= 2x", uncached <= 2 * one_render),
+        ("web load: peak RSS, server and its render workers",
+         f"{max(peak):.0f} MB (start {peak[0]:.0f} MB, end {peak[-1]:.0f} MB)", "<= 1500 MB",
+         max(peak) <= 1500),
+    ]
 
 
 def table(rows: list[tuple[str, str, str, bool]]) -> str:

@@ -238,6 +238,42 @@ def status(langs: tuple[str, ...], as_json: bool, stale: bool, project: Path | N
                    f"{'yes' if data['reviewed'] else 'no (draft)'}")
 
 
+@cli.command(context_settings=CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback needs an admin account first.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--db", "database", metavar="URL", default=None,
+              help="Database URL (default: $HANDOUT_DATABASE_URL, else sqlite:///.handout/handout.db).")
+@click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True,
+              help="Render worker processes.")
+@project_option
+def serve(host: str, port: int, database: str | None, workers: int, project: Path | None) -> None:
+    """The web app for clinic staff: library, previews, printing, kits, clinic profile, print log."""
+    from builder.web.serve import serve as run
+
+    run(_project(project), host, port, database, workers)
+
+
+@cli.group(context_settings=CONTEXT)
+def user() -> None:
+    """Accounts of the web app."""
+
+
+@user.command(name="add", context_settings=CONTEXT)
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="May edit the clinic profile, accounts, export the log.")
+@click.option("--db", "database", metavar="URL", default=None)
+@click.password_option(prompt="Password (at least 10 characters)", envvar="HANDOUT_PASSWORD")
+@project_option
+def user_add(name: str, admin: bool, database: str | None, password: str,
+             project: Path | None) -> None:
+    """Add an account NAME (staff, or --admin)."""
+    from builder.web.serve import add_account
+
+    add_account(_project(project), database, name, password, admin)
+    click.echo(f"added {'administrator' if admin else 'staff'} account {name}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; a BuilderError prints its `path:line: message` lines and sets the exit code."""
     try:

@@ -95,7 +95,8 @@ def build_templates(project: Project) -> dict[str, Catalog]:
                         {"extensions": "jinja2.ext.i18n", "trimmed": "true"}))
     package = Path(__file__).resolve().parents[1]
     for path in sorted(package.rglob("*.py")):
-        sources.append((path, "python", {}))
+        if not path.is_relative_to(package / "web"):  # the staff pages have their own domain
+            sources.append((path, "python", {}))
     for path, method, options in sources:
         with path.open("rb") as handle:
             for line, message, comments, context in extract(

@@ -1,0 +1,1 @@
+"""The web app for clinic staff: routes and templates over the same library the CLI calls."""

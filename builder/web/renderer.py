@@ -1,0 +1,328 @@
+"""Documents for the web app: the render core in a pool of warm worker processes, cached on disk.
+
+Each worker calls `load_inputs` once per clinic profile and `render_job` per document. The server
+process keeps its own inputs too, only to localize (cheap) and compute `input_digest`: the name of
+the cached file, so a document rendered once is served at once, by any request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import multiprocessing
+import os
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder.build import Inputs, Job, Options, available_langs, input_digest, load_inputs, make_doc
+from builder.content import Where
+from builder.document import Doc
+from builder.model import LEVELS, Bundle
+from builder.output import atomic_write_all
+from builder.project import Project
+
+KIT_PREFIX = "kit-"
+STAMP_SECONDS = 2.0
+CACHE_KEPT = 4000  # rendered files and previews kept on disk, the most recently used
+PRUNE_EVERY = 50  # renders between two looks at the cache's size
+PREPARED_KEPT = 512  # localized documents remembered by the server: bounded memory
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One document as a staff member or script asks for it."""
+
+    kind: str  # topic | bundle | kit
+    id: str  # a topic or bundle id, or kit-<number>
+    lang: str
+    level: str
+    fmt: str = "pdf"
+    paper: str | None = None  # None: the clinic profile's
+    large_print: bool = False
+    kit_title: str = ""
+    kit_topics: tuple[str, ...] = ()
+
+    def job(self) -> Job:
+        return Job("bundle" if self.kind == "kit" else self.kind, self.id, self.lang,
+                   self.level, self.fmt)  # type: ignore[arg-type]
+
+
+def inputs_for(base: Inputs, spec: Spec) -> Inputs:
+    """The inputs of one request: paper and print size, and a kit as an ad-hoc bundle."""
+    inputs = dataclasses.replace(base, paper=spec.paper or base.clinic.profile.paper,
+                                 large_print=spec.large_print)
+    if spec.kind == "kit":
+        bundle = Bundle(id=spec.id, title=spec.kit_title, summary=spec.kit_title,
+                        topics=list(spec.kit_topics))
+        where = dict(base.lib.where)
+        where[("bundle", spec.id)] = Where(f"kit:{spec.kit_title}", None)
+        lib = dataclasses.replace(base.lib, bundles={**base.lib.bundles, spec.id: bundle},
+                                  where=where)
+        inputs = dataclasses.replace(inputs, lib=lib)
+    return inputs
+
+
+def real_fallbacks(doc: Doc) -> list:
+    """Fallbacks that are content: a kit's own title is typed by staff and never translated."""
+    return [f for f in doc.fallbacks if not f.context.startswith(f"bundle/{KIT_PREFIX}")]
+
+
+# -- in a worker process ----------------------------------------------------------------------
+
+_WORKER: dict[str, Inputs] = {}
+
+
+def _worker_inputs(root: str, clinic: str, stamp: str) -> Inputs:
+    key = f"{clinic}|{stamp}"
+    if key not in _WORKER:
+        _WORKER.clear()  # one profile and one state of the project at a time: bounded memory
+        project = Project(Path(root))
+        _WORKER[key] = load_inputs(Options(project=project, clinic=Path(clinic)),
+                                   available_langs(project))
+    return _WORKER[key]
+
+
+def _worker_warm(root: str, clinic: str, stamp: str) -> bool:
+    _worker_inputs(root, clinic, stamp)
+    return True
+
+
+def _worker_render(root: str, clinic: str, stamp: str, spec: Spec) -> bytes:
+    from builder.build import render_job
+
+    inputs = inputs_for(_worker_inputs(root, clinic, stamp), spec)
+    return render_job(inputs, spec.job(), verify=False).data
+
+
+# -- in the server ----------------------------------------------------------------------------
+
+@dataclass
+class Prepared:
+    spec: Spec
+    inputs: Inputs
+    doc: Doc
+    digest: str
+
+
+class Renderer:
+    """Renders documents in worker processes, never in the server's event loop; caches by digest."""
+
+    def __init__(self, project: Project, cache: Path, workers: int = 2):
+        self.project = project
+        self.cache = cache
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._inputs: OrderedDict[str, Inputs] = OrderedDict()
+        self._lock = threading.Lock()
+        self._inflight: dict[str, Future[bytes]] = {}
+        self._availability: dict[str, dict] = {}
+        self._stamp: tuple[float, str] = (-1e9, "")
+        self._stored = 0
+        self._prepared: OrderedDict[tuple[str, Spec], Prepared] = OrderedDict()
+
+    # inputs ---------------------------------------------------------------------------------
+    def stamp(self) -> str:
+        """Changes when content, catalogs or templates change on disk (looked at every 2 s)."""
+        now = time.monotonic()
+        if now - self._stamp[0] > STAMP_SECONDS:
+            latest = 0
+            for folder in (self.project.content, self.project.locales, self.project.templates):
+                for path in folder.rglob("*"):
+                    with contextlib.suppress(OSError):
+                        latest = max(latest, path.stat().st_mtime_ns)
+            self._stamp = (now, str(latest))
+        return self._stamp[1]
+
+    def inputs(self, clinic: Path) -> Inputs:
+        """The checked inputs for this profile, loaded again when the project's files change."""
+        key = f"{clinic}|{self.stamp()}"
+        with self._lock:
+            if key in self._inputs:
+                self._inputs.move_to_end(key)
+                return self._inputs[key]
+        inputs = load_inputs(Options(project=self.project, clinic=clinic),
+                             available_langs(self.project))
+        with self._lock:
+            self._inputs[key] = inputs
+            while len(self._inputs) > 2:
+                self._inputs.popitem(last=False)
+        return inputs
+
+    def inputs_lib(self):  # type: ignore[no-untyped-def]
+        """The checked content (the same for every clinic profile)."""
+        with self._lock:
+            if self._inputs:
+                return next(reversed(self._inputs.values())).lib
+        from builder.content import load_library
+
+        return load_library(self.project.content, self.project.cache)
+
+    def langs(self) -> list[str]:
+        return available_langs(self.project)
+
+    def prepare(self, clinic: Path, spec: Spec) -> Prepared:
+        """The document localized and its digest; remembered, as its inputs never change."""
+        key = (f"{clinic}|{self.stamp()}", spec)
+        with self._lock:
+            if key in self._prepared:
+                self._prepared.move_to_end(key)
+                return self._prepared[key]
+        inputs = inputs_for(self.inputs(clinic), spec)
+        doc = make_doc(inputs, spec.job())
+        prepared = Prepared(spec, inputs, doc, input_digest(inputs, spec.job(), doc))
+        with self._lock:
+            self._prepared[key] = prepared
+            while len(self._prepared) > PREPARED_KEPT:
+                self._prepared.popitem(last=False)
+        return prepared
+
+    # rendering ------------------------------------------------------------------------------
+    @property
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn: a fresh interpreter, not a fork of a server with threads and sockets
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def warm(self, clinic: Path) -> None:
+        """Start the workers and load their inputs now, not on the first request."""
+        for _ in range(self.workers):
+            self.pool.submit(_worker_warm, str(self.project.root), str(clinic), self.stamp())
+
+    def cached_path(self, prepared: Prepared) -> Path:
+        ext = prepared.spec.fmt
+        return self.cache / prepared.digest[:2] / f"{prepared.digest}.{ext}"
+
+    def submit(self, clinic: Path, prepared: Prepared) -> Future[bytes]:
+        """The file's bytes: from the disk cache, from a render already running, or a new one."""
+        path = self.cached_path(prepared)
+        done: Future[bytes] = Future()
+        try:
+            data = path.read_bytes()
+        except OSError:  # not rendered yet, or just pruned
+            data = None
+        if data is not None:
+            with contextlib.suppress(OSError):
+                os.utime(path)  # "last used", for prune
+            done.set_result(data)
+            return done
+        with self._lock:
+            running = self._inflight.get(prepared.digest)
+            if running is not None:
+                return running
+            future = self.pool.submit(_worker_render, str(self.project.root), str(clinic),
+                                      self.stamp(), prepared.spec)
+            self._inflight[prepared.digest] = future
+
+        def store(f: Future[bytes]) -> None:
+            try:
+                if f.exception() is None:
+                    atomic_write_all({path: f.result()})
+                    self._stored += 1
+                    if self._stored % PRUNE_EVERY == 0:
+                        prune(self.cache, CACHE_KEPT)
+            finally:
+                with self._lock:
+                    self._inflight.pop(prepared.digest, None)
+
+        future.add_done_callback(store)
+        return future
+
+    async def render(self, clinic: Path, prepared: Prepared) -> bytes:
+        try:
+            return await asyncio.wrap_future(self.submit(clinic, prepared))
+        except BrokenProcessPool:
+            # a worker died (killed, out of memory): start a fresh pool and try once more
+            with self._lock:
+                broken, self._pool = self._pool, None
+            if broken is not None:
+                broken.shutdown(wait=False, cancel_futures=True)
+            return await asyncio.wrap_future(self.submit(clinic, prepared))
+
+    async def preview(self, clinic: Path, prepared: Prepared, page: int) -> bytes | None:
+        """Page `page` (1-based) as a PNG, or None past the last page."""
+        pdf = await self.render(clinic, prepared)
+        png = self.cached_path(prepared).with_name(f"{prepared.digest}-p{page}.png")
+        if png.is_file():
+            return png.read_bytes()
+        data = await asyncio.to_thread(rasterize, pdf, page)
+        if data is not None:
+            atomic_write_all({png: data})
+        return data
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    # the library's availability grid --------------------------------------------------------
+    def availability(self, clinic: Path) -> dict:
+        """Per document, language and level: what a printed copy would show (see `cell`)."""
+        inputs = self.inputs(clinic)
+        key = f"{clinic}|{self.stamp()}"
+        if key in self._availability:
+            return self._availability[key]
+        grid: dict = {}
+        today = dt.date.today()
+        for kind, ids in (("topic", inputs.lib.topics), ("bundle", inputs.lib.bundles)):
+            for doc_id in sorted(ids):
+                for lang in self.langs():
+                    for level in LEVELS:
+                        doc = make_doc(inputs, Job(kind, doc_id, lang, level, "pdf"))
+                        grid[(kind, doc_id, lang, level)] = cell(doc, inputs, today)
+        self._availability = {key: grid}
+        return grid
+
+
+def cell(doc: Doc, inputs: Inputs, today: dt.date) -> dict:
+    """What staff must know before handing this document out."""
+    fallbacks = real_fallbacks(doc)
+    topics = [inputs.lib.topics[t] for t, _v, _d in doc.provenance.source_versions]
+    overdue = [t.id for t in topics if t.review.next_review < today]
+    drafts = [t.id for t in topics if t.review.status == "draft"]
+    unreviewed = doc.provenance.translated and not doc.provenance.reviewed
+    return {
+        "english": len({f.path + str(f.line) for f in fallbacks}),
+        "stale": sum(1 for f in fallbacks if f.reason == "stale"),
+        "unreviewed": unreviewed,
+        "overdue": overdue,
+        "draft": drafts,
+        "current": not fallbacks and not unreviewed and not overdue and not drafts,
+        "title": doc.title,
+        "summary": doc.summary,
+        "terms": [t.term for t in doc.glossary],
+        "version": ", ".join(f"{t} {v}" for t, v, _d in doc.provenance.source_versions),
+    }
+
+
+def prune(cache: Path, keep: int) -> None:
+    """Delete all but the `keep` most recently used files of the render cache."""
+    files = []
+    for path in cache.glob("*/*"):
+        with contextlib.suppress(OSError):
+            files.append((path.stat().st_mtime, path))
+    for _mtime, path in sorted(files, reverse=True)[keep:]:
+        path.unlink(missing_ok=True)
+
+
+def rasterize(pdf: bytes, page: int, dpi: int = 60) -> bytes | None:
+    import pymupdf as fitz
+
+    with fitz.open(stream=pdf, filetype="pdf") as document:
+        if not 1 <= page <= document.page_count:
+            return None
+        return document[page - 1].get_pixmap(dpi=dpi).tobytes("png")
+
+
+def page_count(pdf: bytes) -> int:
+    import pymupdf as fitz
+
+    with fitz.open(stream=pdf, filetype="pdf") as document:
+        return int(document.page_count)

@@ -1,0 +1,128 @@
+"""The clinic profile: every field of the YAML, checked by the CLI's code; logo; export and import."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from builder.web.app import admin_user, checked_form, get_db, page, web
+from builder.web.db import User
+from builder.web.i18n import gettext as _
+from builder.web.profile import (
+    MAX_LOGO_BYTES,
+    EditConflict,
+    ProfileError,
+    check_logo,
+    current,
+    form_values,
+    from_form,
+    parse,
+    save,
+)
+
+router = APIRouter()
+MAX_YAML = 100_000
+
+
+def _page(request: Request, user: User, db: Session, status: int = 200,
+          problems: list[str] | None = None, values: dict[str, str] | None = None,
+          saved: bool = False) -> Response:
+    row = current(db, web(request).settings.project)
+    return page(request, "profile.html", status=status, user=user, values=values or form_values(row.yaml),
+                version=row.version, problems=problems or [], saved=saved, has_logo=row.logo is not None,
+                updated=row.updated, updated_by=row.updated_by)
+
+
+@router.get("/profile")
+def profile(request: Request, saved: str = "", user: User = Depends(admin_user),
+            db: Session = Depends(get_db)) -> Response:
+    return _page(request, user, db, saved=bool(saved))
+
+
+async def _upload(form: object, name: str) -> bytes | None:
+    item = form.get(name)  # type: ignore[attr-defined]
+    if isinstance(item, UploadFile) and item.filename:
+        data = await item.read(MAX_LOGO_BYTES + 1)
+        return data
+    return None
+
+
+def _version(form: object) -> int:
+    value = form.get("version")  # type: ignore[attr-defined]
+    return int(value) if isinstance(value, str) and value.isdigit() else -1
+
+
+@router.post("/profile")
+async def save_profile(request: Request, user: User = Depends(admin_user),
+                       db: Session = Depends(get_db)) -> Response:
+    form = await checked_form(request)
+    row = current(db, web(request).settings.project)
+    fields = {k: v[:2000] for k, v in form.items() if isinstance(v, str)}
+    text = from_form(fields, parse(row.yaml))
+    logo = row.logo
+    try:
+        uploaded = await _upload(form, "logo")
+        if uploaded is not None:
+            logo = check_logo(uploaded, None)
+        if form.get("remove_logo"):
+            logo = None
+        save(db, _version(form), text, logo, user.name)
+    except ProfileError as exc:
+        return _page(request, user, db, 400, [str(p) for p in exc.problems],
+                     {**form_values(row.yaml), **{k: fields.get(k, "") for k in form_values(row.yaml)}})
+    except EditConflict:
+        return _page(request, user, db, 409, [_("Someone else saved the profile while you were "
+                                                "editing it. Their version is shown; make your "
+                                                "change again.")])
+    return RedirectResponse("/profile?saved=1", status_code=303)
+
+
+@router.get("/profile/logo.png")
+def logo(request: Request, user: User = Depends(admin_user), db: Session = Depends(get_db)) -> Response:
+    row = current(db, web(request).settings.project)
+    if row.logo is None:
+        return Response(status_code=404)
+    # always PNG we re-encoded ourselves; sandboxed so it can never run as a page
+    return Response(row.logo, media_type="image/png",
+                    headers={"Content-Security-Policy": "default-src 'none'; sandbox",
+                             "Cache-Control": "no-store"})
+
+
+@router.get("/profile/export")
+def export(request: Request, user: User = Depends(admin_user), db: Session = Depends(get_db)) -> Response:
+    row = current(db, web(request).settings.project)
+    from builder.web.profile import with_logo
+
+    return Response(with_logo(row.yaml, row.logo), media_type="application/x-yaml",
+                    headers={"Content-Disposition": 'attachment; filename="clinic.yaml"'})
+
+
+@router.post("/profile/import")
+async def import_profile(request: Request, user: User = Depends(admin_user),
+                         db: Session = Depends(get_db)) -> Response:
+    form = await checked_form(request)
+    row = current(db, web(request).settings.project)
+    data = await _upload(form, "file")
+    try:
+        if data is None:
+            raise ProfileError(_("Choose a clinic.yaml file to import."))
+        if len(data) > MAX_YAML:
+            raise ProfileError(f"clinic.yaml: larger than {MAX_YAML // 1000} kB")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProfileError("clinic.yaml: not UTF-8 text") from None
+        parsed = parse(text)
+        parsed.pop("logo", None)  # the logo is uploaded, not named; the current one is kept
+        from builder.web.profile import dump
+
+        save(db, _version(form), dump(parsed), row.logo, user.name)
+    except ProfileError as exc:
+        return _page(request, user, db, 400, [str(p) for p in exc.problems])
+    except EditConflict:
+        return _page(request, user, db, 409, [_("Someone else saved the profile while you were "
+                                                "editing it. Their version is shown; make your "
+                                                "change again.")])
+    return RedirectResponse("/profile?saved=1", status_code=303)
