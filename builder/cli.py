@@ -241,7 +241,8 @@ def status(langs: tuple[str, ...], as_json: bool, stale: bool, project: Path | N
 @cli.command(context_settings=CONTEXT)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but loopback needs an admin account first.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="Port to listen on.")
 @click.option("--db", "database", metavar="URL", default=None,
               help="Database URL (default: $HANDOUT_DATABASE_URL, else sqlite:///.handout/handout.db).")
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True,
@@ -262,8 +263,10 @@ def user() -> None:
 @user.command(name="add", context_settings=CONTEXT)
 @click.argument("name")
 @click.option("--admin", is_flag=True, help="May edit the clinic profile, accounts, export the log.")
-@click.option("--db", "database", metavar="URL", default=None)
-@click.password_option(prompt="Password (at least 10 characters)", envvar="HANDOUT_PASSWORD")
+@click.option("--db", "database", metavar="URL", default=None,
+              help="Database URL (default: $HANDOUT_DATABASE_URL, else sqlite:///.handout/handout.db).")
+@click.password_option(prompt="Password (at least 10 characters)", envvar="HANDOUT_PASSWORD",
+                       help="The password (asked for when not given; or $HANDOUT_PASSWORD).")
 @project_option
 def user_add(name: str, admin: bool, database: str | None, password: str,
              project: Path | None) -> None:

@@ -90,7 +90,7 @@ def test_import_names_an_unknown_key_and_keeps_the_profile(site: dict) -> None:
                              files={"file": ("clinic.yaml", bad, "application/x-yaml")})
     assert page.status_code == 400 and "colour" in page.text
     assert stored(site).yaml == before.yaml
-    good = bad.replace(b"colour: red\n", b"accent: '#225577'\n")
+    good = bad.replace(b"colour: red\n", b"accent: '#225577'\nurgent:\n  phone: '+1 555 0198'\n")
     page = admin.client.post("/profile/import", data={"csrf": form["csrf"], "version": form["version"]},
                              files={"file": ("clinic.yaml", good, "application/x-yaml")})
     assert page.status_code == 200
