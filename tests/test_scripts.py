@@ -398,10 +398,7 @@ def test_corpus_right_to_left_titles_start_at_the_right(corpus: Path, lang: str)
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
-def test_corpus_ghostscript_renders_and_reads_the_title(corpus: Path, lang: str, tmp_path: Path,
-                                                       request: pytest.FixtureRequest):
-    if lang in CJK:
-        request.applymarker(pytest.mark.xfail(reason="issue 11 item 1", strict=False))
+def test_corpus_ghostscript_renders_and_reads_the_title(corpus: Path, lang: str, tmp_path: Path):
     path = corpus / lang / "easy" / f"{TOPIC}.pdf"
     picture = subprocess.run(["gs", "-q", "-sDEVICE=png16m", "-r40", "-o", str(tmp_path / "p%d.png"),
                               str(path)], capture_output=True, text=True)
