@@ -87,3 +87,19 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Path:
         args += ["--lang", lang]
     assert main(args) == EXIT_OK
     return root / "out"
+
+
+@pytest.fixture(scope="session")
+def leaflet_per_language(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """relapsed-refractory at the standard level in every shipped language, PDF and HTML: built
+    once for the engine and accessibility checks, which read the same leaflets."""
+    from builder.cli import main
+
+    root = copy_project(tmp_path_factory.mktemp("one-per-language"))
+    args = ["build", "--project", str(root), "--out", str(root / "out"), "--format", "pdf",
+            "--format", "html", "--topic", "relapsed-refractory", "--level", "standard",
+            "--jobs", "2", "--quiet"]
+    for lang in LANGS:
+        args += ["--lang", lang]
+    assert main(args) == 0
+    return root / "out"

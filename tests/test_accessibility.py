@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import BUNDLES, LANGS, copy_project
+from conftest import BUNDLES, LANGS
 from pdfua import Element, problems
 
 from builder.errors import EXIT_OK
@@ -63,18 +63,9 @@ def check(pdf: Path, html: str, doc_lang: str) -> list[str]:
 TAGS = {"en": "en", "es": "es", "fr": "fr", "de": "de", "ar": "ar", "zh_Hans": "zh-Hans"}
 
 
-@pytest.fixture(scope="module")
-def leaflets(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from builder.cli import main
-
-    root = copy_project(tmp_path_factory.mktemp("a11y"))
-    args = ["build", "--project", str(root), "--out", str(root / "out"), "--format", "pdf",
-            "--format", "html", "--topic", "relapsed-refractory", "--level", "standard",
-            "--jobs", "2", "--quiet"]
-    for lang in LANGS:
-        args += ["--lang", lang]
-    assert main(args) == EXIT_OK
-    return root / "out"
+@pytest.fixture
+def leaflets(leaflet_per_language: Path) -> Path:
+    return leaflet_per_language
 
 
 @pytest.mark.parametrize("lang", LANGS)

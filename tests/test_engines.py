@@ -15,23 +15,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import LANGS, copy_project
+from conftest import LANGS
 from engines import engine_disagreements, glyph_problems
 
 from builder.errors import EXIT_OK
 
 
-@pytest.fixture(scope="module")
-def one_per_language(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from builder.cli import main
-
-    root = copy_project(tmp_path_factory.mktemp("engines"))
-    args = ["build", "--project", str(root), "--out", str(root / "out"), "--format", "pdf",
-            "--topic", "relapsed-refractory", "--level", "standard", "--jobs", "2", "--quiet"]
-    for lang in LANGS:
-        args += ["--lang", lang]
-    assert main(args) == EXIT_OK
-    return root / "out"
+@pytest.fixture
+def one_per_language(leaflet_per_language: Path) -> Path:
+    return leaflet_per_language
 
 
 @pytest.mark.parametrize("lang", LANGS)
