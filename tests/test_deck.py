@@ -18,12 +18,8 @@ from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.util import Inches, Pt
 
 from builder.builders import RenderContext, get
-from builder.builders.deck import (
-    CONTINUED,
-    NOT_YET,
-    QR_ALT,
-    measure_overflow,
-)
+from builder.builders.deck.readback import measure_overflow
+from builder.builders.deck.strings import CONTINUED, NOT_YET, QR_ALT
 from builder.clinic import load_clinic
 from builder.deck_template import build_template
 from builder.document import Doc, Provenance, RBlock, RTerm, RTopic, UiStrings
