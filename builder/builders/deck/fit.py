@@ -49,7 +49,6 @@ class FittedSlide:
     spec: SlideSpec
     layout: Layout
     title: str  # as shown: "… (continued)" on every slide of a spec but its first
-    title_english: bool
     title_region: Region  # the layout's title, moved down below a logo
     title_size: float
     region: Region  # the layout's placeholder the text goes in
@@ -211,20 +210,19 @@ class Fitter:
             first, last = number == 0, number == len(pages) - 1
             shown = spec.title if first and not spec.continued \
                 else self.strings(CONTINUED, title=spec.title)
-            title_region, english, logo_box = layout.title, spec.title_english, None
+            title_region, logo_box = layout.title, None
             if first and spec.logo is not None and spec.logo.path is not None:
-                logo_box, title_region, english = self.logo_place(spec.logo.path, layout.title,
-                                                                  english)
+                logo_box, title_region = self.logo_place(spec.logo.path, layout.title)
             notes = tuple(n for item in page for n in item.notes)
             out.append(FittedSlide(
-                spec, layout, shown, english, title_region,
-                self.title_size(title_region, shown, english), text_region, text_box,
+                spec, layout, shown, title_region,
+                self.title_size(title_region, shown, spec.title_english), text_region, text_box,
                 tuple(p for item in page for p in item.paras), size,
                 (spec.notes_before if first else ()) + notes + (spec.notes_after if last else ()),
                 picture_box if first else None, logo_box))
         return out
 
-    def logo_place(self, logo: Path, title: Region, english: bool) -> tuple[Box, Region, bool]:
+    def logo_place(self, logo: Path, title: Region) -> tuple[Box, Region]:
         """The logo's box above the title, and the title's region moved down below it.
 
         A three-line German title set at the bottom of its box otherwise rises to touch the logo.
@@ -235,9 +233,9 @@ class Fitter:
         box = Box(left, LOGO_TOP, width, LOGO_HEIGHT, (0, 0, 0, 0))
         clear = LOGO_TOP + LOGO_HEIGHT + LOGO_GAP
         if title.box.top >= clear:
-            return box, title, english
+            return box, title
         moved = replace(title.box, top=clear, height=title.box.top + title.box.height - clear)
-        return box, replace(title, box=moved), False  # as before the split; see the next commit
+        return box, replace(title, box=moved)
 
     def problems(self) -> list[Problem]:
         """Warnings about the measuring so far: fonts measured with another."""

@@ -50,7 +50,7 @@ def add_slide(prs: Any, fitted: FittedSlide, setting: Setting) -> Any:
         else:  # an empty placeholder shows "Click to add text" and confuses screen readers
             ph._element.getparent().remove(ph._element)
     if title is not None:
-        fill(title.text_frame, (Para((Span(fitted.title),), english=fitted.title_english),),
+        fill(title.text_frame, (Para((Span(fitted.title),), english=fitted.spec.title_english),),
              fitted.title_size, fitted.title_region, setting)
     if body is not None:
         if fitted.paras:
