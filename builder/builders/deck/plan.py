@@ -7,6 +7,7 @@ writing (write.py) puts them in the template.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -325,6 +326,106 @@ def topic_opener(w: Wording, topic: RTopic) -> SlideSpec:
                             Para(w.spans(topic.summary), english=summary_en))),))
 
 
+@dataclass(frozen=True)
+class Section:
+    """Where planning a topic stands: the slides so far, and the open section's state.
+
+    Each block gives a new Section (`_step`); nothing is changed in place.
+    """
+
+    slides: tuple[SlideSpec, ...]
+    title: str  # the section's heading (the topic's title before the first heading)
+    english: bool = False
+    run: tuple[Item, ...] = ()  # the section's items not on a slide yet
+    shown: bool = False  # a content slide of this section is out: the next one "continues"
+    used: bool = False  # any slide of this section is out (content or its own)
+    pending: SlideSpec | None = None  # notes of a section with no slide yet, for its next one
+    terms: tuple[tuple[str, Item], ...] = ()
+
+
+def _emit(s: Section, spec: SlideSpec) -> Section:
+    if s.pending is not None:  # the notes of text before it that had no slide
+        spec = replace(spec, notes_before=s.pending.notes_before)
+    return replace(s, slides=(*s.slides, spec), pending=None)
+
+
+def _add_notes(s: Section, notes: tuple[Para, ...]) -> Section:
+    """`notes` added to the notes of the slide last out."""
+    last = s.slides[-1]
+    return replace(s, slides=(*s.slides[:-1], replace(last, notes_after=last.notes_after + notes)))
+
+
+def _flush(s: Section) -> Section:
+    """The section's items so far on a content slide; text without bullets to the notes."""
+    if any(item.paras for item in s.run):
+        s = _emit(s, SlideSpec("content", s.title, s.english, s.run, continued=s.shown))
+        return replace(s, run=(), shown=True, used=True)
+    notes = tuple(n for item in s.run for n in item.notes)
+    if s.run and s.used:  # text without bullets after a section's slide: its notes
+        return replace(_add_notes(s, notes), run=())
+    if s.run:  # before any slide of the section: the notes of its next slide
+        pending = SlideSpec("section", s.title, s.english) if s.pending is None else s.pending
+        return replace(s, run=(), pending=replace(pending,
+                                                  notes_before=pending.notes_before + notes))
+    return s
+
+
+def _close(s: Section) -> Section:
+    """The section ends: its items on a slide; a section with nothing to show gets a slide with
+    its title, for its notes."""
+    s = _flush(s)
+    if s.pending is not None:
+        s = _emit(s, SlideSpec("section", s.pending.title, s.pending.title_english))
+    return s
+
+
+def _own(s: Section, spec: SlideSpec) -> Section:
+    """A slide of its own (checklist, discussion, `slide`, picture) after the items so far."""
+    return replace(_emit(_flush(s), spec), used=True)
+
+
+def _heading(w: Wording, s: Section, block: RBlock) -> Section:
+    marker = (w.marker_para(),) if block.fallback else ()
+    return replace(_close(s), title=w.plain(block.text), english=block.en("text"),
+                   shown=False, used=False, run=(Item(marker, w.block_notes(block)),))
+
+
+def _bullets(w: Wording, s: Section, block: RBlock) -> Section:
+    return replace(s, run=(*s.run, *w.block_items(block)))
+
+
+def _term(w: Wording, s: Section, block: RBlock) -> Section:
+    term = w.term(block.term or "", block.text or "", block.en("term"), block.en("text"))
+    return replace(s, run=(*s.run, Item((), w.block_notes(block))), terms=(*s.terms, term))
+
+
+def _notes(w: Wording, s: Section, block: RBlock) -> Section:
+    if s.run or not s.slides:
+        return replace(s, run=(*s.run, Item((), w.block_notes(block))))
+    return _add_notes(s, w.block_notes(block))  # right after a slide of its own: its notes
+
+
+def _questions(w: Wording, s: Section, block: RBlock) -> Section:
+    return _own(s, questions_slide(w, block))
+
+
+def _slide(w: Wording, s: Section, block: RBlock) -> Section:
+    return _own(s, SlideSpec("slide", w.plain(block.text), block.en("text"), w.own_items(block)))
+
+
+def _image(w: Wording, s: Section, block: RBlock) -> Section:
+    s = _flush(s)
+    return replace(_own(s, image_slide(w, block, s.title, s.english, s.shown)), shown=True)
+
+
+# What each block kind does to the topic's plan; other kinds show nothing on a deck.
+_STEPS: dict[str, Callable[[Wording, Section, RBlock], Section]] = {
+    "heading": _heading, "paragraph": _bullets, "keypoint": _bullets, "list": _bullets,
+    "term": _term, "notes": _notes, "checklist": _questions, "discussion": _questions,
+    "slide": _slide, "image": _image,
+}
+
+
 def topic_slides(w: Wording, topic: RTopic,
                  before: list[SlideSpec]) -> tuple[list[SlideSpec], list[tuple[str, Item]]]:
     """`before` followed by a topic's slides, section by section; and the topic's terms.
@@ -334,82 +435,22 @@ def topic_slides(w: Wording, topic: RTopic,
     of the slide before it in its section, else of the section's next slide, else of a section
     slide with just its title.
     """
-    out = list(before)
-    terms: list[tuple[str, Item]] = []
-    title, english = w.plain(topic.title), False
-    run: list[Item] = []
-    shown = False  # a content slide of this section is out: the next one "continues"
-    used = False  # any slide of this section is out (content or its own)
-    pending: SlideSpec | None = None  # a section with notes but no slide yet: its title, notes
-
-    def emit(spec: SlideSpec) -> None:
-        nonlocal pending
-        if pending is not None:  # the notes of text before it that had no slide
-            spec = replace(spec, notes_before=pending.notes_before)
-            pending = None
-        out.append(spec)
-
-    def add_notes(notes: tuple[Para, ...]) -> None:  # to the slide last out
-        out[-1] = replace(out[-1], notes_after=out[-1].notes_after + notes)
-
-    def flush() -> None:
-        nonlocal run, shown, used, pending
-        notes = tuple(n for item in run for n in item.notes)
-        if any(item.paras for item in run):
-            emit(SlideSpec("content", title, english, tuple(run), continued=shown))
-            shown = used = True
-        elif run and used:  # text without bullets after a section's slide: its notes
-            add_notes(notes)
-        elif run:  # before any slide of the section: the notes of its next slide
-            pending = replace(pending, notes_before=pending.notes_before + notes) \
-                if pending is not None else SlideSpec("section", title, english, notes_before=notes)
-        run = []
-
-    def own(kind: str, heading: str, heading_english: bool, items: tuple[Item, ...]) -> None:
-        nonlocal used
-        flush()
-        emit(SlideSpec(kind, heading, heading_english, items))
-        used = True
-
-    def flush_pending() -> None:
-        # A section with nothing to show gets a slide with its title, for its notes.
-        if pending is not None:
-            emit(SlideSpec("section", pending.title, pending.title_english))
-
+    s = Section(tuple(before), w.plain(topic.title))
     for block in topic.blocks:
-        kind = block.type
-        if kind == "heading":
-            flush()
-            flush_pending()
-            title, english, shown, used = w.plain(block.text), block.en("text"), False, False
-            marker = (w.marker_para(),) if block.fallback else ()
-            run = [Item(marker, w.block_notes(block))]
-        elif kind in ("paragraph", "keypoint", "list"):
-            run += w.block_items(block)
-        elif kind == "term":
-            run.append(Item((), w.block_notes(block)))
-            terms.append(w.term(block.term or "", block.text or "", block.en("term"),
-                                block.en("text")))
-        elif kind == "notes":
-            if run or not out:
-                run.append(Item((), w.block_notes(block)))
-            else:  # right after a slide of its own: that slide's notes
-                add_notes(w.block_notes(block))
-        elif kind in ("checklist", "discussion"):
-            default = QUESTIONS if kind == "checklist" else DISCUSSION
-            heading = w.plain(block.text) if block.text else w.ui(default)
-            own("questions" if kind == "checklist" else "discussion", heading,
-                block.en("text") if block.text else w.ui.untranslated(default),
-                w.own_items(block))
-        elif kind == "slide":
-            own("slide", w.plain(block.text), block.en("text"), w.own_items(block))
-        elif kind == "image":
-            flush()
-            emit(image_slide(w, block, title, english, shown))
-            shown = used = True
-    flush()
-    flush_pending()
-    return out, terms
+        step = _STEPS.get(block.type)
+        if step is not None:
+            s = step(w, s, block)
+    s = _close(s)
+    return list(s.slides), list(s.terms)
+
+
+def questions_slide(w: Wording, block: RBlock) -> SlideSpec:
+    """A checklist ("Questions to ask") or a discussion ("Let's talk"), titled by the block."""
+    kind = "questions" if block.type == "checklist" else "discussion"
+    default = QUESTIONS if block.type == "checklist" else DISCUSSION
+    if block.text:
+        return SlideSpec(kind, w.plain(block.text), block.en("text"), w.own_items(block))
+    return SlideSpec(kind, w.ui(default), w.ui.untranslated(default), w.own_items(block))
 
 
 def image_slide(w: Wording, block: RBlock, title: str, english: bool,
