@@ -330,7 +330,7 @@ def topic_opener(w: Wording, topic: RTopic) -> SlideSpec:
 class Section:
     """Where planning a topic stands: the slides so far, and the open section's state.
 
-    Each block gives a new Section (`_step`); nothing is changed in place.
+    Each block gives a new Section (see `_STEPS`); nothing is changed in place.
     """
 
     slides: tuple[SlideSpec, ...]
