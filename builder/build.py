@@ -23,14 +23,7 @@ from builder.builders import EXTENSIONS, Assets, RenderContext, names, render
 from builder.clinic import Clinic, load_clinic
 from builder.content import Library, load_library
 from builder.document import Doc, Fallback
-from builder.errors import (
-    BuilderError,
-    ConfigError,
-    Problem,
-    TranslationError,
-    UsageError,
-    display_path,
-)
+from builder.errors import BuilderError, ConfigError, Problem, TranslationError, UsageError, display_path
 from builder.i18n.workflow import locale_dirs, locale_name_or_usage, matching_catalogs, parse_locale
 from builder.languages import catalog_chain, coverage_problems, language
 from builder.localize import SOURCE_LANG, Catalogs, build_date, load_catalogs, localize
