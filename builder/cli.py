@@ -54,8 +54,8 @@ def cli() -> None:
 @click.option("--strict", is_flag=True,
               help="Fail instead of printing English where a translation is missing or stale.")
 @click.option("--verify/--no-verify", default=None,
-              help="Read each output back and fail if any block's text is missing "
-                   "(default: on when CI is set).")
+              help="Read each output back and fail if any block's text is missing or a "
+                   "deck's text overflows its box (default: on when CI is set).")
 @click.option("--force", is_flag=True, help="Rebuild even outputs whose inputs did not change.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: number of cores; with --scheduler local, "
