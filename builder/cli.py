@@ -195,6 +195,23 @@ def update(langs: tuple[str, ...], project: Path | None) -> None:
         click.echo(f"updated {path}")
 
 
+@i18n.command(context_settings=CONTEXT)
+@click.option("--lang", "langs", multiple=True, type=click.Choice(["qps", "qps_rtl"]),
+              help="Only this pseudo-locale (repeatable; default: both).")
+@project_option
+def pseudo(langs: tuple[str, ...], project: Path | None) -> None:
+    """Write pseudo-translations from the templates: qps (accented, 40 % longer, [bracketed])
+    and qps_rtl (right to left), to see layout problems before any translation exists.
+
+    \b
+    Build with --lang qps; they are never part of --all or offered to clinic staff.
+    """
+    from builder.i18n.pseudo import write_pseudo
+
+    for path in write_pseudo(_project(project), list(langs) or None):
+        click.echo(f"wrote {path}")
+
+
 @i18n.command(name="compile", context_settings=CONTEXT)
 @click.option("--lang", "langs", multiple=True, metavar="CODE",
               help="Only these languages (repeatable; default: every catalog).")
