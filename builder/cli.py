@@ -280,18 +280,21 @@ def user() -> None:
 @user.command(name="add", context_settings=CONTEXT)
 @click.argument("name")
 @click.option("--admin", is_flag=True, help="May edit the clinic profile, accounts, export the log.")
+@click.option("--translator", is_flag=True,
+              help="Sees the translators' pages (/translate) and the library; prints nothing.")
 @click.option("--db", "database", metavar="URL", default=None,
               help="Database URL (default: $HANDOUT_DATABASE_URL, else sqlite:///.handout/handout.db).")
 @click.password_option(prompt="Password (at least 10 characters)", envvar="HANDOUT_PASSWORD",
                        help="The password (asked for when not given; or $HANDOUT_PASSWORD).")
 @project_option
-def user_add(name: str, admin: bool, database: str | None, password: str,
+def user_add(name: str, admin: bool, translator: bool, database: str | None, password: str,
              project: Path | None) -> None:
-    """Add an account NAME (staff, or --admin)."""
+    """Add an account NAME (staff, or --admin, or --translator)."""
     from builder.web.serve import add_account
 
-    add_account(_project(project), database, name, password, admin)
-    click.echo(f"added {'administrator' if admin else 'staff'} account {name}")
+    add_account(_project(project), database, name, password, admin, translator)
+    role = "administrator" if admin else "translator" if translator else "staff"
+    click.echo(f"added {role} account {name}")
 
 
 def main(argv: list[str] | None = None) -> int:

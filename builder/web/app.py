@@ -117,7 +117,18 @@ def current_user(request: Request, db: Session = Depends(get_db)) -> User:
         if not has_admin(db):
             raise NeedsSetup()
         raise NeedsLogin()
+    if user.role == "translator" and not translator_may(request):
+        raise HTTPException(403, i18n.gettext("This page is for clinic staff. Translators use the "
+                                              "Translations pages and the library."))
     return user
+
+
+def translator_may(request: Request) -> bool:
+    """A translator's pages: their own, the library, and documents to look at (not to print)."""
+    path = request.url.path
+    if path.startswith("/documents/"):
+        return request.method == "GET"
+    return path in ("/", "/library") or path == "/translate" or path.startswith("/translate/")
 
 
 def admin_user(user: User = Depends(current_user)) -> User:
