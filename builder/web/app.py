@@ -180,17 +180,32 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        too_large = JSONResponse({"error": f"request too large: at most "
+                                           f"{MAX_BODY // 1_000_000} MB"}, status_code=413)
         length = Headers(scope=scope).get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            too_large = JSONResponse({"error": f"request too large: at most "
-                                               f"{MAX_BODY // 1_000_000} MB"}, status_code=413)
             await too_large(scope, receive, send)
             return
         lang = (scope.get("session") or {}).get("ui_lang")
         token = i18n.current_lang.set(lang if lang in i18n.UI_LANGS else "en")
+        started = False
+        received = 0
+
+        async def counted() -> Message:
+            # A chunked body names no length: count it as it arrives (form parsers spool
+            # uploaded files to disk with no limit of their own).
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY:
+                    raise _TooLarge()
+            return message
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     if name not in headers:
@@ -198,9 +213,17 @@ class Guard:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            await self.app(scope, receive if length is not None else counted, send_with_headers)
+        except _TooLarge:
+            if started:
+                raise
+            await too_large(scope, receive, send_with_headers)
         finally:
             i18n.current_lang.reset(token)
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def create_app(settings: Settings) -> FastAPI:
