@@ -95,8 +95,9 @@ class Summary:
 
 # -- selection -------------------------------------------------------------------------------
 
-def available_langs(project: Project) -> list[str]:
-    return [SOURCE_LANG, *[lang for lang in locale_dirs(project) if lang != SOURCE_LANG]]
+def available_langs(project: Project, pseudo: bool = False) -> list[str]:
+    """English and every catalog; the pseudo-locales only when asked (never shipped by default)."""
+    return [SOURCE_LANG, *[lang for lang in locale_dirs(project, pseudo) if lang != SOURCE_LANG]]
 
 
 def resolve_lang(code: str, known: list[str]) -> str:
@@ -131,9 +132,9 @@ def plan(lib: Library, options: Options, default_langs: list[str] | None = None)
             docs.append(("bundle", bundle))
     if not docs and not problems:
         problems.append("nothing selected: give --topic ID, --bundle ID or --all")
-    known_langs = available_langs(options.project)
+    known_langs = available_langs(options.project, pseudo=True)  # --lang qps, never by default
     langs = []
-    for code in options.langs or default_langs or known_langs:
+    for code in options.langs or default_langs or available_langs(options.project):
         try:
             lang = resolve_lang(code, known_langs)
         except UsageError as exc:
