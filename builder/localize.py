@@ -11,15 +11,15 @@ from pathlib import Path
 
 from builder.cache import cache_key, cached
 from builder.clinic import Clinic
-from builder.content import Library, Where, blocks_at
+from builder.content import Library, blocks_at
 from builder.document import Doc, Fallback, Provenance, RBlock, RTerm, RTopic, UiStrings
-from builder.errors import ConfigError, Problem, TranslationError, display_path
+from builder.errors import ConfigError, Problem, TranslationError, Where, display_path
 from builder.i18n.catalog import Entry, LoadedCatalog, read_catalog
 from builder.i18n.messages import context, level_key
 from builder.i18n.termbase import termbase_path
 from builder.languages import language
 from builder.model import Image, Level, Text
-from builder.project import Project
+from builder.project import Project, locale_dirs
 
 SOURCE_LANG = "en"
 # Part of the catalog cache key: bump it when LoadedCatalog changes what it keeps.
@@ -106,7 +106,6 @@ def load_catalogs(project: Project, lang: str) -> Catalogs:
     zh_TW -> zh_Hant); one bad entry stops the language (TranslationError)."""
     if lang == SOURCE_LANG:
         return Catalogs(lang)
-    from builder.i18n.workflow import locale_dirs
     from builder.languages import catalog_chain
 
     catalogs = _load_folder(project, lang)
@@ -247,11 +246,11 @@ class Localizer:
     def record(self, where: Where, misses: list[Miss]) -> None:
         for ctx, reason, found in misses:
             if found.entry is not None and found.catalog is not None:
-                po_path, po_line = display_path(found.catalog.path), found.entry.line or None
+                entry: Where | None = Where(display_path(found.catalog.path),
+                                            found.entry.line or None)
             else:
-                po_path, po_line = found.expected, None
-            self.fallbacks.append(Fallback(where.path, where.line, ctx, self.catalogs.lang,
-                                           reason, po_path, po_line))
+                entry = Where(found.expected) if found.expected else None
+            self.fallbacks.append(Fallback(where, ctx, self.catalogs.lang, reason, entry))
 
     def provenance(self) -> tuple[bool, list[str]]:
         """Reviewed only if every catalog the document draws from is (UI strings included)."""
@@ -307,7 +306,7 @@ def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
         for ctx, _reason, _found in misses:
             name = _field_of(ctx, owner)
             shown.add("text" if name == "alt" and block.type == "image" else name)
-        rb = RBlock(id=block.id, type=block.type, topic=topic_id, where=str(block_where),
+        rb = RBlock(id=block.id, type=block.type, topic=topic_id, where=block_where,
                     text=values.get("alt") if block.type == "image" else values.get("text"),  # type: ignore[arg-type]
                     items=list(values.get("items") or []),  # type: ignore[call-overload]
                     slide=values.get("slide"), term=values.get("term"),  # type: ignore[arg-type]

@@ -46,3 +46,11 @@ class Project:
                 return cls(candidate)
         raise UsageError(f"{here}: not inside a handout project (no content/ and templates/ "
                          "folders here or above); run from the project or pass --project DIR")
+
+
+def locale_dirs(project: Project) -> list[str]:
+    """The language folders under locales/ that hold catalogs (LC_MESSAGES)."""
+    if not project.locales.is_dir():
+        return []
+    return sorted(p.name for p in project.locales.iterdir()
+                  if (p / "LC_MESSAGES").is_dir())

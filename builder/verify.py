@@ -77,8 +77,7 @@ def missing_blocks(doc: Doc, fmt: str, data: bytes) -> list[Problem]:
             if normalize(piece) in found or (doc.lang.rtl and _words_match(piece, found)):
                 continue
             if close_enough is None or _overlap(piece, bare) < close_enough:
-                path, _, line = block.where.rpartition(":")
-                problems.append(Problem(path or block.where, int(line) if line.isdigit() else None,
+                problems.append(Problem(block.where, None,
                                         f"{block.topic}/{block.id}: text missing from the "
                                         f"{fmt} output ({doc.lang.code}, {doc.level}): "
                                         f"{piece[:50]!r}"))

@@ -15,6 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from builder.characters import FORBIDDEN_RE, describe, masked, show
 from builder.errors import Problem, display_path
 
 MAX_YAML_BYTES = 1_000_000
@@ -23,8 +24,6 @@ MAX_YAML_VALUES = 200_000
 # The only explicit tags a content file may use (`!!str 1.0`); `!!python/…`, `!custom` are refused.
 PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in
               ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")}
-# C0 controls except tab and newline, DEL, C1 controls and lone surrogates (from "\ud800").
-_BAD_CHAR = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class _Constructor(RoundTripConstructor):
@@ -40,18 +39,11 @@ class _Constructor(RoundTripConstructor):
                                    node.start_mark) from exc
 
 
-def show(value: object, limit: int = 40) -> str:
-    """`value` quoted for a message: control characters and surrogates escaped, never printed."""
-    text = str(value)[:limit]
-    return "'" + _BAD_CHAR.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "'"
-
-
 def char_problem(char: str) -> str:
-    code = ord(char)
-    if 0xD800 <= code <= 0xDFFF:
-        return (f"lone surrogate U+{code:04X} (from an escape such as \"\\ud800\") is not "
+    if 0xD800 <= ord(char) <= 0xDFFF:
+        return (f"{describe(char)} (from an escape such as \"\\ud800\") is not "
                 "allowed: delete it, or write the character itself")
-    return f"control character U+{code:04X} is not allowed: delete it"
+    return f"{describe(char)} is not allowed: delete it"
 
 
 def load_yaml(path: Path, problems: list[Problem], max_bytes: int = MAX_YAML_BYTES) -> Any:
@@ -86,7 +78,7 @@ def load_yaml(path: Path, problems: list[Problem], max_bytes: int = MAX_YAML_BYT
         mark = exc.problem_mark or exc.context_mark
         at: int | None = mark.line + 1 if mark is not None else None
         what = (exc.problem or exc.context or "invalid YAML").strip()
-        what = _BAD_CHAR.sub("?", what)
+        what = masked(what)
         if "duplicate key" in what:
             message = f"{what}: each key may appear once: delete or rename one"
         elif isinstance(exc, ConstructorError):
@@ -106,7 +98,7 @@ def load_yaml(path: Path, problems: list[Problem], max_bytes: int = MAX_YAML_BYT
         if isinstance(char, str) and len(char) == 1:
             reason = char_problem(char)
         else:
-            reason = f"invalid YAML ({_BAD_CHAR.sub('?', str(exc).splitlines()[-1][:80])}): " \
+            reason = f"invalid YAML ({masked(str(exc).splitlines()[-1][:80])}): " \
                      "save the file as plain UTF-8 text"
         problems.append(Problem(shown, at, reason))
         return None
@@ -156,7 +148,7 @@ def _check_tree(root: Any, shown: str, problems: list[Problem]) -> None:
                 stack.append((value, item_line))
         elif isinstance(node, (str, TaggedScalar)):
             text = str(node.value) if isinstance(node, TaggedScalar) else node
-            bad = _BAD_CHAR.search(text)
+            bad = FORBIDDEN_RE.search(text)
             if bad:
                 problems.append(Problem(shown, line, char_problem(bad.group())))
 
@@ -322,7 +314,7 @@ def _explain(err: dict[str, Any], loc: Sequence[int | str],
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
-    return f"{where}: {_BAD_CHAR.sub('?', msg)}"
+    return f"{where}: {masked(msg)}"
 
 
 def _allowed_keys(model: type[BaseModel], raw_loc: Sequence[int | str]) -> list[str] | None:

@@ -121,6 +121,7 @@ def test_a_character_no_font_has_is_reported_at_its_po_line(project: Path, hando
 
 
 def test_a_script_without_installed_font_names_the_debian_package():
+    from builder.errors import Where
     from builder.languages import coverage_problems, font_file, language, script_fonts
 
     # A script whose Noto family is not installed here (fonts-noto-core has most of them).
@@ -130,7 +131,7 @@ def test_a_script_without_installed_font_names_the_debian_package():
     if not missing:
         pytest.skip("every candidate script has an installed Noto font here")
     script, char = missing[0]
-    problems = coverage_problems(language("hi"), "", [("locales/hi/LC_MESSAGES/ui.po:12", char)])
+    problems = coverage_problems(language("hi"), "", [(Where("locales/hi/LC_MESSAGES/ui.po", 12), char)])
     assert problems and problems[0].line == 12
     assert f"{script_fonts(script)[0]} (Debian package fonts-noto-core)" in problems[0].message
 

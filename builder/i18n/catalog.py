@@ -12,11 +12,11 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po
 
+from builder.characters import show
 from builder.errors import Problem, TranslationError, display_path
 from builder.i18n.pofiles import raw_headers
 from builder.i18n.termbase import Termbase, load_termbase, termbase_path
 from builder.markup import PLACEHOLDER_RE, check_markup, markup_signature
-from builder.yamlio import show
 
 _STRING = r'"(?:[^"\\]|\\.)*"'
 _KEYWORD_RE = re.compile(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+(.*)$")
