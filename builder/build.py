@@ -23,9 +23,22 @@ from builder.builders import EXTENSIONS, Assets, RenderContext, get, names
 from builder.clinic import Clinic, load_clinic
 from builder.content import Library, load_library
 from builder.document import Doc, Fallback
-from builder.errors import BuilderError, ConfigError, TranslationError, UsageError, display_path
-from builder.i18n.workflow import locale_dirs, locale_name_or_usage, matching_catalogs, parse_locale
-from builder.languages import catalog_chain, coverage_problems, language
+from builder.errors import (
+    BuilderError,
+    ConfigError,
+    TranslationError,
+    UsageError,
+    Where,
+    display_path,
+)
+from builder.languages import (
+    catalog_chain,
+    coverage_problems,
+    language,
+    locale_name_or_usage,
+    matching_catalogs,
+    parse_locale,
+)
 from builder.localize import SOURCE_LANG, Catalogs, build_date, load_catalogs, localize
 from builder.model import LEVELS, Level
 from builder.output import (
@@ -35,7 +48,7 @@ from builder.output import (
     sha256,
     write_manifest,
 )
-from builder.project import Project
+from builder.project import Project, locale_dirs
 
 DEFAULT_FORMATS = ("pdf", "pptx", "html")
 
@@ -207,7 +220,7 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
     for lang, loaded in catalogs.items():
         # Every translation is set in an installed font, for decks and leaflets alike: a
         # character no font has is reported at its .po line, before anything is rendered.
-        places = [(f"{display_path(c.path)}:{e.line}", e.msgstr) for c in loaded.files
+        places = [(Where(display_path(c.path), e.line), e.msgstr) for c in loaded.files
                   for e in c.entries.values() if e.msgstr and not e.fuzzy]
         problems.extend(coverage_problems(language(lang), "", places))
     if problems:
@@ -418,7 +431,7 @@ def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[s
     # Longest first (bundles, PDFs, CJK), so no worker is left with a long job at the end.
     jobs = sorted(jobs, key=lambda j: (j.kind != "bundle", j.fmt != "pdf",
                                        not j.lang.startswith(("zh", "ja", "ko")), j.path))
-    executor = executor_for(options.jobs if len(jobs) > 1 else 1, options.scheduler)
+    executor = executor_for(render_job, options.jobs if len(jobs) > 1 else 1, options.scheduler)
     if options.jobs > 1 or options.scheduler:
         _warm_font_cache(inputs, jobs)
     for job, outcome in executor.run(inputs, jobs, options.verify):

@@ -12,7 +12,7 @@ from builder.errors import EXIT_CONTENT, EXIT_OK, EXIT_TRANSLATION, Problem, Tra
 from builder.i18n.messages import SLIDE_BUDGET
 from builder.localize import SOURCE_LANG, Catalogs, Localizer, load_catalogs, localize_topic
 from builder.model import LEVELS, Text
-from builder.project import Project
+from builder.project import Project, locale_dirs
 from builder.readability import Score, localized_prose, score
 
 
@@ -172,7 +172,6 @@ def uncited_claims(lib: Library) -> list[str]:
 
 
 def run_check(project: Project, langs: list[str], strict: bool) -> Report:
-    from builder.i18n.workflow import locale_dirs
 
     report = Report(strict=strict)
     lib = load_library(project.content)  # content errors raise: nothing else is meaningful

@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from builder.markup import check_markup
-from builder.yamlio import register_union_tags
 
 Level = Literal["easy", "standard", "detailed"]
 LEVELS: tuple[Level, ...] = ("easy", "standard", "detailed")
@@ -171,7 +170,6 @@ Block = Annotated[
 ]
 BLOCK_TYPES = ("heading", "paragraph", "list", "keypoint", "checklist", "term", "image", "slide",
                "notes", "discussion")
-register_union_tags(set(BLOCK_TYPES))
 
 
 class Source(Strict):

@@ -195,7 +195,7 @@ def validate(model: type[BaseModel], data: Any, path: Path, problems: list[Probl
         return model.model_validate(plain(data))
     except ValidationError as exc:
         root = data if root is None else root
-        for loc, err in _useful_errors(exc.errors(include_url=False)):
+        for loc, err in _useful_errors(exc.errors(include_url=False), union_tags(model)):
             loc = [*loc_prefix, *loc]
             if err["type"] == "union_tag_invalid":
                 loc.append("type")  # point at the misspelt type, not the start of the block
@@ -205,20 +205,42 @@ def validate(model: type[BaseModel], data: Any, path: Path, problems: list[Probl
 
 
 _TYPE_LABEL = re.compile(r"^(str|int|bool|float|none|[a-z-]+\[.*\])$")
-_TAGS: set[str] = set()
 
 
-def register_union_tags(tags: set[str]) -> None:
-    _TAGS.update(tags)
+def union_tags(annotation: Any, seen: set[type] | None = None) -> set[str]:
+    """The tags of every discriminated union in `annotation` (a model: its blocks' "paragraph",
+    "image", …). Pydantic puts the tag in an error's location, where the user wrote no key."""
+    seen = set() if seen is None else seen
+    if get_origin(annotation) is Annotated:
+        inner, *metadata = get_args(annotation)
+        tags = union_tags(inner, seen)
+        key = next((m.discriminator for m in metadata
+                    if isinstance(getattr(m, "discriminator", None), str)), None)
+        for member in _members(inner) if key else []:
+            field = getattr(member, "model_fields", {}).get(key)
+            if field is not None:
+                tags.update(str(tag) for tag in get_args(field.annotation))
+        return tags
+    tags = set()
+    for member in _members(annotation):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            if member not in seen:
+                seen.add(member)
+                for field in member.model_fields.values():
+                    tags |= union_tags(field.annotation, seen)
+        else:
+            for arg in get_args(member):
+                tags |= union_tags(arg, seen)
+    return tags
 
 
-def _useful_errors(errors: list[Any]) -> list[tuple[list[int | str], Any]]:
+def _useful_errors(errors: list[Any], tags: set[str]) -> list[tuple[list[int | str], Any]]:
     """Drop the noise of unions: pydantic reports every alternative; keep the one that applies."""
     rows = []
     for err in errors:
         raw = list(err["loc"])
-        loc = [p for p in raw if not (isinstance(p, str) and (p in _TAGS or _TYPE_LABEL.match(p)))]
-        union = len(loc) != len(raw) and not any(isinstance(p, str) and p in _TAGS for p in raw[-1:])
+        loc = [p for p in raw if not (isinstance(p, str) and (p in tags or _TYPE_LABEL.match(p)))]
+        union = len(loc) != len(raw) and not any(isinstance(p, str) and p in tags for p in raw[-1:])
         rows.append((loc, err, union))
     kept: list[tuple[list[int | str], Any]] = []
     seen_mismatch: set[tuple[Any, ...]] = set()

@@ -94,7 +94,7 @@ def _doc(root: Path, lang: str, topic: str):
 def test_addresses_and_phones_are_whole_in_the_pdf(outputs: Path, lang: str, topic: str):
     import pymupdf
 
-    from builder.builders.leaflet import document_text
+    from builder.builders.html import document_text
 
     doc = _doc(outputs, lang, topic)
     known = known_values(doc)

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from builder.errors import UsageError
-from builder.web.app import get_db, page
 from builder.web.db import User
+from builder.web.deps import get_db, page
 from builder.web.routers.documents import deliver, make_spec, prepare
 from builder.web.routers.library import documents
 from builder.web.security import user_for_token

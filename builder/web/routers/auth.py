@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from builder.web import i18n
-from builder.web.app import admin_user, checked_form, get_db, page
 from builder.web.db import ApiToken, User, has_admin
+from builder.web.deps import admin_user, checked_form, get_db, page
 from builder.web.i18n import gettext as _
 from builder.web.security import AccountError, RateLimited, add_user, authenticate, new_api_token
 
