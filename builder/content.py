@@ -11,6 +11,7 @@ from builder.cache import cache_key, cached
 from builder.characters import show
 from builder.errors import ContentError, Problem, Where, display_path
 from builder.model import (
+    BLOCK_KINDS,
     LEVELS,
     BlockBase,
     Bundle,
@@ -61,7 +62,9 @@ def load_library(root: Path, cache: Path | None = None) -> Library:
     """
     if cache is None or not root.is_dir():
         return _load_library(root)
-    parts: list[bytes | str] = [str(root.resolve()), str(Path.cwd())]
+    # The block kinds are part of the rules: a kind added at run time (a plugin) is not in the
+    # package's source the cache key is made from.
+    parts: list[bytes | str] = [str(root.resolve()), str(Path.cwd()), ",".join(BLOCK_KINDS)]
     for path in sorted(root.glob("*.y*ml")):
         parts += [path.name, path.read_bytes()]
     for path in sorted((root / "images").glob("*")) if (root / "images").is_dir() else []:

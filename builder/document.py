@@ -12,7 +12,7 @@ from pathlib import Path
 from builder.clinic import Clinic
 from builder.errors import Problem, Where
 from builder.languages import Language
-from builder.model import Level, Review, Source
+from builder.model import BLOCK_KINDS, BlockKind, Level, Review, Source
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,10 @@ class RBlock:
         if self.fallback and not self.english:
             self.english = frozenset(self.fields())
         self.fallback = bool(self.english)
+
+    @property
+    def kind(self) -> BlockKind:
+        return BLOCK_KINDS[self.type]
 
     def fields(self) -> list[str]:
         """The entries this block shows."""

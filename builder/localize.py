@@ -22,7 +22,9 @@ from builder.model import Image, Level, Text
 from builder.project import Project, locale_dirs
 
 SOURCE_LANG = "en"
-# Part of the catalog cache key: bump it when LoadedCatalog changes what it keeps.
+# The order a block's strings are looked up in, and so enter the content digest and the
+# warnings: a new order would rebuild every output once.
+LOOKUP_ORDER = ("text", "items", "slide", "term", "caption", "alt")
 
 
 @dataclass(frozen=True)
@@ -295,9 +297,8 @@ def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
         owner = f"{topic_id}/{block.id}"
         misses = []
         values: dict[str, object] = {}
-        for name in ("text", "items", "slide", "term", "caption", "alt"):
-            if name not in type(block).model_fields or (name == "text" and block.type == "image"):
-                continue
+        kind = block.kind
+        for name in sorted(kind.strings, key=LOOKUP_ORDER.index):
             field_name = None if name in ("text", "items") else name
             values[name] = loc.field(owner, getattr(block, name), field_name, misses)
         block_where = lib.block_where(topic_id, block.id)
@@ -305,9 +306,9 @@ def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
         shown: set[str] = set()
         for ctx, _reason, _found in misses:
             name = _field_of(ctx, owner)
-            shown.add("text" if name == "alt" and block.type == "image" else name)
+            shown.add("text" if name == kind.text_from else name)
         rb = RBlock(id=block.id, type=block.type, topic=topic_id, where=block_where,
-                    text=values.get("alt") if block.type == "image" else values.get("text"),  # type: ignore[arg-type]
+                    text=values.get(kind.text_from),  # type: ignore[arg-type]
                     items=list(values.get("items") or []),  # type: ignore[call-overload]
                     slide=values.get("slide"), term=values.get("term"),  # type: ignore[arg-type]
                     caption=values.get("caption"),  # type: ignore[arg-type]

@@ -58,8 +58,7 @@ def score(texts: list[str], lang: str, level: Level) -> Score:
     return Score(round(words / max(len(parts), 1), 1), "proxy: words/sentence", None)
 
 
-PROSE_FIELDS = ("text", "items", "caption")
-SKIP_TYPES = {"heading", "slide", "image"}  # headings and slide bullets are not sentences
+PROSE_FIELDS = ("text", "items", "caption")  # slide bullets are not sentences
 
 
 def topic_prose(topic: object, level: Level) -> list[str]:
@@ -69,7 +68,7 @@ def topic_prose(topic: object, level: Level) -> list[str]:
 
     texts = [Text.at(topic.summary, level)]  # type: ignore[attr-defined]
     for block in topic.blocks:  # type: ignore[attr-defined]
-        if level not in block.levels() or block.type in SKIP_TYPES:
+        if level not in block.levels() or not block.kind.prose:
             continue
         for name in PROSE_FIELDS:
             value = Text.at(getattr(block, name, None), level)
@@ -85,7 +84,7 @@ def localized_prose(topic: object) -> list[str]:
 
     texts = [topic.summary]  # type: ignore[attr-defined]
     for block in topic.blocks:  # type: ignore[attr-defined]
-        if block.type in SKIP_TYPES:
+        if not block.kind.prose:
             continue
         texts += [t for t in (block.text, *block.items, block.caption) if t]
     return [to_plain(t) for t in texts]

@@ -24,19 +24,16 @@ def normalize(text: str) -> str:
 
 def block_texts(block: RBlock, doc: Doc, fmt: str) -> list[str]:
     """The pieces of a block a reader of `fmt` must find."""
-    values = doc.values
-    pieces: list[str | None]
-    if block.type in ("slide", "notes", "discussion") and fmt != "pptx":
-        return []  # deck-only blocks
-    if block.type == "image":
-        pieces = [block.caption]  # alt text is not page text
-    elif block.type == "term":
-        pieces = [block.term, block.text]
-    else:
-        pieces = [block.text, *block.items]
+    kind = block.kind
+    if kind.leaflet is None and fmt != "pptx":
+        return []  # shown on slides only
+    pieces: list[str | None] = []
+    for name in kind.page_text:  # an image's alt text is not page text
+        value = getattr(block, name)
+        pieces += value if isinstance(value, list) else [value]
     if fmt == "pptx" and block.slide:
         pieces.append(block.slide)
-    return [to_plain(p, values) for p in pieces if p]
+    return [to_plain(p, doc.values) for p in pieces if p]
 
 
 def pdf_text(data: bytes) -> str:
