@@ -343,7 +343,7 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
     check_writable(out_dir)
     for leftover in out_dir.rglob(".*.tmp"):  # temp files of a build that was killed
         leftover.unlink(missing_ok=True)
-    manifest = read_manifest(out_dir)
+    manifest = read_manifest(out_dir, warn=lambda problem: say(f"warning: {problem}"))
     previous = manifest["files"]
 
     # Localizing is cheap: do it for every job first, to report stale translations and skip

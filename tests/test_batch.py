@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -138,3 +139,25 @@ def test_kill_9_during_a_build_leaves_earlier_outputs_intact(project: Path, hand
     rerun = handout(*args)
     assert rerun.code == EXIT_OK
     assert not [p for p in (project / "output").rglob(".*.tmp")]  # leftovers cleaned up
+
+
+@pytest.mark.parametrize("text, why", [
+    ('{"files": {"en/easy/relapsed-refractory.html": ', "is not valid JSON (Expecting value, "
+     "column 48)"),
+    ("[]", 'is not a handout manifest (no "files" object)'),
+])
+def test_a_corrupt_manifest_is_reported_then_every_output_is_rebuilt(project: Path, handout,
+                                                                      text: str, why: str):
+    args = ["build", "--topic", "relapsed-refractory", "--lang", "en", "--level", "easy",
+            "--format", "html"]
+    assert handout(*args).code == EXIT_OK
+    (project / "output" / "manifest.json").write_text(text)  # e.g. cut short by a full disk
+    run = handout(*args)
+    assert run.code == EXIT_OK, run.err
+    line = ":1" if "JSON" in why else ""
+    assert (f"warning: output/manifest.json{line}: the manifest {why}: every output is built "
+            "again and the manifest written anew") in run.err
+    assert built(run.err) == 1
+    entry = manifest(project)["en/easy/relapsed-refractory.html"]
+    data = (project / "output" / "en/easy/relapsed-refractory.html").read_bytes()
+    assert entry["sha256"] == hashlib.sha256(data).hexdigest()

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from builder import __version__
 from builder.errors import Problem, TranslationError, UsageError, display_path
-from builder.i18n.catalog import LoadedCatalog, lex_po, read_catalog
+from builder.i18n.catalog import LoadedCatalog, read_catalog, read_po_text
 from builder.i18n.extract import build_templates
 from builder.i18n.pofiles import (
     KEPT_HEADERS,
@@ -134,9 +134,8 @@ def update(project: Project, langs: Iterable[str] | None = None,
                 init(project, lang)
                 written.append(path)
                 continue
-            text = path.read_text(encoding="utf-8")
-            found = lex_po(text, display_path(path))
-            if found:
+            text, found = read_po_text(path)
+            if text is None:
                 problems.extend(found)
                 continue
             old = read_po(text.splitlines(keepends=True))
@@ -183,9 +182,14 @@ class Counts:
 
 
 def status(project: Project, langs: Iterable[str] | None = None) -> dict[str, dict[str, object]]:
-    """Per language and domain, against the current content (not only against the PO file)."""
+    """Per language and domain, against the current content (not only against the PO file).
+
+    A catalog that cannot be parsed is an error (TranslationError, every such file named at its
+    line), never counted as untranslated.
+    """
     templates = build_templates(project)
     report: dict[str, dict[str, object]] = {}
+    problems: list[Problem] = []
     for lang in langs or locale_dirs(project):
         per_domain: dict[str, object] = {}
         total = Counts()
@@ -195,8 +199,9 @@ def status(project: Project, langs: Iterable[str] | None = None) -> dict[str, di
             counts = Counts()
             catalog: Catalog | None = None
             if path.exists():
-                text = path.read_text(encoding="utf-8")
-                if not lex_po(text, str(path)):
+                text, found = read_po_text(path)
+                problems.extend(found)
+                if text is not None:
                     catalog = read_po(text.splitlines(keepends=True))
                     counts.obsolete = len(catalog.obsolete)
                     reviewed &= raw_headers(text).get("X-Review-Status", "draft") == "reviewed"
@@ -217,6 +222,8 @@ def status(project: Project, langs: Iterable[str] | None = None) -> dict[str, di
             per_domain[domain] = {**counts.as_dict(), "stale": counts.stale}
             total.add(counts)
         report[lang] = {**total.as_dict(), "reviewed": reviewed, "domains": per_domain}
+    if problems:
+        raise TranslationError(problems)
     return report
 
 
