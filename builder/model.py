@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal, Union, get_args
+from typing import TYPE_CHECKING, Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -230,11 +230,15 @@ BLOCK_KINDS: dict[str, BlockKind] = _kinds(
 
 
 def _block_union() -> object:
+    """The models of BLOCK_KINDS as one union, told apart by `type:`."""
     return Annotated[Union[tuple(k.model for k in BLOCK_KINDS.values())],  # noqa: UP007
                      Field(discriminator="type")]
 
 
-Block = _block_union()
+if TYPE_CHECKING:
+    Block = BlockBase  # what the type checker needs to know of every block
+else:
+    Block = _block_union()
 
 
 class Source(Strict):
