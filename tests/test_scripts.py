@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, pdf_text
+from conftest import built_once, each, pdf_text
 
 from builder.errors import EXIT_CONFIG, EXIT_OK
 
@@ -334,16 +334,11 @@ def test_lang_and_init_accept_regions_and_gettext_spellings(project: Path, hando
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every corpus language as PDF and PPTX (easy), built once and verified."""
-    from builder.cli import main
-
-    root = copy_project(tmp_path_factory.mktemp("scripts"))
-    add_corpus(root, *LANGS)
-    args = ["build", "--project", str(root), "--topic", TOPIC, "--level", "easy", "--format",
-            "pdf", "--format", "pptx", "--verify", "--jobs", "2", "--quiet"]
-    for lang in LANGS:
-        args += ["--lang", lang]
-    assert main(args) == EXIT_OK
-    return root / "output"
+    root = built_once(tmp_path_factory, "scripts",
+                      ["--topic", TOPIC, "--level", "easy", "--format", "pdf", "--format", "pptx",
+                       "--verify", "--jobs", "2", "--quiet", *each("--lang", LANGS)],
+                      prepare=lambda root: add_corpus(root, *LANGS))
+    return root / "out"
 
 
 def _letters(text: str) -> str:
