@@ -35,8 +35,12 @@ class Run:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, font_subsets: Path) -> Iterator[Path]:
     root = copy_project(tmp_path / "project")
+    fonts = root / ".cache" / "fonts"
+    fonts.mkdir(parents=True)
+    for font in font_subsets.glob("*.otf"):  # as a second build finds them; never written to
+        os.link(font, fonts / font.name)
     monkeypatch.chdir(root)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     yield root
@@ -102,6 +106,24 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, *builds: lis
                              *args]) == EXIT_OK
             (root / ".built").touch()
     return root
+
+
+@pytest.fixture(scope="session")
+def font_subsets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The CJK fonts subset to the shipped catalogs' characters (builder/fonts.py), made once per
+    run: subsetting takes seconds per font, and a test's copy of the project starts with them."""
+    root = built_once(tmp_path_factory, "font-subsets",
+                      ["--topic", "relapsed-refractory", "--level", "easy", "--format", "html",
+                       "--quiet", *each("--lang", ["zh_Hans", "zh_Hant", "ko"])])
+    return root / ".cache" / "fonts"
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # LibreOffice takes seconds per deck: every test that needs it is in the slow tier.
+    for item in items:
+        if item.get_closest_marker("soffice"):
+            item.add_marker(pytest.mark.slow)
 
 
 def each(option: str, values: list[str]) -> list[str]:

@@ -57,6 +57,7 @@ def test_editing_one_block_rebuilds_only_the_outputs_that_show_it(project: Path,
     assert built(run.err) == len(expected)
 
 
+@pytest.mark.slow  # four documents built twice, 2 s apart
 @pytest.mark.parametrize("epoch", ["1767225600", "1798761600"])
 def test_two_builds_of_the_same_inputs_are_byte_identical(project: Path, handout, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch, epoch):

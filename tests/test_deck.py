@@ -501,7 +501,8 @@ def check_content_deck(doc: Doc, data: bytes) -> None:
     assert missing_blocks(doc, "pptx", data) == [], doc.id  # notes and bullets hold every block
 
 
-@pytest.mark.parametrize("level", ["easy", "standard", "detailed"])
+@pytest.mark.parametrize("level", [pytest.param("easy", marks=pytest.mark.slow), "standard",
+                                   pytest.param("detailed", marks=pytest.mark.slow)])
 def test_every_content_deck_in_english(level: str) -> None:
     for doc, data in content_decks("en", level):
         check_content_deck(doc, data)

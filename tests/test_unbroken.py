@@ -80,6 +80,7 @@ def _doc(root: Path, lang: str, topic: str):
     return make_doc(inputs, Job("topic", topic, lang, "standard", "pdf"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("topic", TOPICS)
 def test_addresses_and_phones_are_whole_in_the_pdf(outputs: Path, lang: str, topic: str):
@@ -102,6 +103,7 @@ def test_addresses_and_phones_are_whole_in_the_pdf(outputs: Path, lang: str, top
     assert "\u00ad" not in poppler + mupdf
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("topic", TOPICS)
 def test_addresses_and_phones_are_whole_in_the_deck(outputs: Path, lang: str, topic: str):
