@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconf
 	chromium chromium-driver postgresql
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: demo test bench proof check matrix sysdeps venv lint clean serve
+.PHONY: demo test test-fast bench proof check matrix sysdeps venv lint clean serve
 
 sysdeps:
 	@PYTHON=$(PYTHON) scripts/ensure-system-packages.sh $(SYSTEM_PACKAGES)
@@ -36,6 +36,10 @@ matrix: venv
 
 test: venv
 	CI=1 $(BIN)/python -m pytest -n $(JOBS) -q
+
+# The inner loop: everything but the tests marked slow (the full matrix, browsers, clusters).
+test-fast: venv
+	$(BIN)/python -m pytest -n $(JOBS) -q -m "not slow"
 
 check: venv
 	$(BIN)/handout check

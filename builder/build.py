@@ -23,9 +23,23 @@ from builder.builders import EXTENSIONS, Assets, RenderContext, names, render
 from builder.clinic import Clinic, load_clinic
 from builder.content import Library, load_library
 from builder.document import Doc, Fallback
-from builder.errors import BuilderError, ConfigError, Problem, TranslationError, UsageError, display_path
-from builder.i18n.workflow import locale_dirs, locale_name_or_usage, matching_catalogs, parse_locale
-from builder.languages import catalog_chain, coverage_problems, language
+from builder.errors import (
+    BuilderError,
+    ConfigError,
+    Problem,
+    TranslationError,
+    UsageError,
+    Where,
+    display_path,
+)
+from builder.languages import (
+    catalog_chain,
+    coverage_problems,
+    language,
+    locale_name_or_usage,
+    matching_catalogs,
+    parse_locale,
+)
 from builder.localize import SOURCE_LANG, Catalogs, build_date, load_catalogs, localize
 from builder.model import LEVELS, Level
 from builder.output import (
@@ -35,7 +49,7 @@ from builder.output import (
     sha256,
     write_manifest,
 )
-from builder.project import Project
+from builder.project import Project, locale_dirs
 
 DEFAULT_FORMATS = ("pdf", "pptx", "html")
 
@@ -186,7 +200,7 @@ class Inputs:
     ctx: RenderContext
     paper: str
     large_print: bool
-    fixed: str  # digest of what every job depends on: tool versions, templates, clinic, fonts
+    shared_digest: str  # digest of what every job depends on: tool versions, templates, clinic, fonts
     date: dt.date  # the print date of every file of this build (SOURCE_DATE_EPOCH, else today)
     html_base: str = "."  # where `--format html` files are, relative to the project root
 
@@ -209,7 +223,7 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
     for lang, loaded in catalogs.items():
         # Every translation is set in an installed font, for decks and leaflets alike: a
         # character no font has is reported at its .po line, before anything is rendered.
-        places = [(f"{display_path(c.path)}:{e.line}", e.msgstr) for c in loaded.files
+        places = [(Where(display_path(c.path), e.line), e.msgstr) for c in loaded.files
                   for e in c.entries.values() if e.msgstr and not e.fuzzy]
         problems.extend(coverage_problems(language(lang), "", places))
     if problems:
@@ -226,10 +240,10 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
     paper = options.paper or clinic.profile.paper
     html_base = os.path.relpath(options.out_dir, project.root)
     return Inputs(project, lib, clinic, catalogs, ctx, paper, options.large_print,
-                  _fixed_digest(project, clinic), date, html_base)
+                  _shared_digest(project, clinic), date, html_base)
 
 
-def _fixed_digest(project: Project, clinic: Clinic) -> str:
+def _shared_digest(project: Project, clinic: Clinic) -> str:
     digest = hashlib.sha256()
     from importlib.metadata import version
 
@@ -258,11 +272,11 @@ def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
     The localizer hashes exactly the strings it hands out, so editing one block, or one
     translation, rebuilds only the outputs that show it.
 
-    The print date counts only when SOURCE_DATE_EPOCH sets it (it is in `fixed`): without it,
+    The print date counts only when SOURCE_DATE_EPOCH sets it (it is in `shared_digest`): without it,
     an unchanged output is not rebuilt just because the day changed, and keeps the date it was
     really made on; whatever is rebuilt carries the day it was rebuilt.
     """
-    data = "|".join([job.kind, job.id, job.lang, job.level, job.fmt, inputs.fixed, inputs.paper,
+    data = "|".join([job.kind, job.id, job.lang, job.level, job.fmt, inputs.shared_digest, inputs.paper,
                      str(inputs.large_print), doc.content_digest, str(doc.provenance.reviewed),
                      ",".join(doc.provenance.reviewers), _ui_digest(inputs, job.lang),
                      inputs.html_base if job.fmt == "html" else ""])
@@ -335,7 +349,7 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
     check_writable(out_dir)
     for leftover in out_dir.rglob(".*.tmp"):  # temp files of a build that was killed
         leftover.unlink(missing_ok=True)
-    manifest = read_manifest(out_dir)
+    manifest = read_manifest(out_dir, warn=lambda problem: say(f"warning: {problem}"))
     previous = manifest["files"]
 
     # Localizing is cheap: do it for every job first, to report stale translations and skip
@@ -426,7 +440,7 @@ def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[s
     # Longest first (bundles, PDFs, CJK), so no worker is left with a long job at the end.
     jobs = sorted(jobs, key=lambda j: (j.kind != "bundle", j.fmt != "pdf",
                                        not j.lang.startswith(("zh", "ja", "ko")), j.path))
-    executor = executor_for(options.jobs if len(jobs) > 1 else 1, options.scheduler)
+    executor = executor_for(render_job, options.jobs if len(jobs) > 1 else 1, options.scheduler)
     if options.jobs > 1 or options.scheduler:
         _warm_font_cache(inputs, jobs)
     for job, outcome in executor.run(inputs, jobs, options.verify):

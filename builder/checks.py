@@ -11,8 +11,8 @@ from builder.document import Fallback
 from builder.errors import EXIT_CONTENT, EXIT_OK, EXIT_TRANSLATION, Problem, TranslationError
 from builder.i18n.messages import SLIDE_BUDGET
 from builder.localize import SOURCE_LANG, Catalogs, Localizer, load_catalogs, localize_topic
-from builder.model import LEVELS, Text
-from builder.project import Project
+from builder.model import LEVELS, at_level
+from builder.project import Project, locale_dirs
 from builder.readability import Score, localized_prose, score
 
 
@@ -96,6 +96,10 @@ class Report:
         }
 
 
+# Deck roles that put something on a slide without a `slide:` bullet.
+SHOWN_ON_SLIDES = {"bullets", "questions", "discussion", "own-slide", "glossary", "picture"}
+
+
 def slide_problems(lib: Library) -> list[str]:
     """Sections that would give an empty slide, and bullets over the length budget."""
     out = []
@@ -104,7 +108,7 @@ def slide_problems(lib: Library) -> list[str]:
             section: str | None = None
             bullets = 0
             for block in [*blocks_at(topic, level), None]:
-                if block is None or block.type == "heading":
+                if block is None or block.kind.deck == "section":
                     if section is not None and bullets == 0:
                         where = lib.block_where(topic.id, section)
                         out.append(f"{where}: section '{section}' has no slide text at level "
@@ -112,9 +116,8 @@ def slide_problems(lib: Library) -> list[str]:
                     section = block.id if block is not None else None
                     bullets = 0
                     continue
-                slide = Text.at(getattr(block, "slide", None), level)
-                if slide or block.type in ("list", "checklist", "discussion", "slide", "term",
-                                           "image"):
+                slide = at_level(getattr(block, "slide", None), level)
+                if slide or block.kind.deck in SHOWN_ON_SLIDES:
                     bullets += 1
                 if slide and len(slide) > SLIDE_BUDGET:
                     where = lib.block_where(topic.id, block.id)
@@ -131,7 +134,6 @@ _DRUG_RE = re.compile(
     r"|\bzoledronic acid\b|\bdaratumumab\b|\bselinexor\b|\bdexamethasone\b", re.I)
 _APPROVAL_RE = re.compile(r"\bapprov", re.I)
 _NUMBER_RE = re.compile(r"\d")
-CLAIM_BLOCKS = ("paragraph", "keypoint", "list", "term", "image")
 
 
 def claim_kinds(text: str) -> list[str]:
@@ -151,7 +153,7 @@ def uncited_claims(lib: Library) -> list[str]:
     out = []
     for topic in lib.topics.values():
         for block in topic.blocks:
-            if block.type not in CLAIM_BLOCKS or block.cites:
+            if not block.kind.claim or block.cites:
                 continue
             texts: list[str] = []
             for level in LEVELS:
@@ -172,7 +174,6 @@ def uncited_claims(lib: Library) -> list[str]:
 
 
 def run_check(project: Project, langs: list[str], strict: bool) -> Report:
-    from builder.i18n.workflow import locale_dirs
 
     report = Report(strict=strict)
     lib = load_library(project.content)  # content errors raise: nothing else is meaningful

@@ -9,11 +9,12 @@ from typing import Annotated, Literal
 from babel import Locale, UnknownLocaleError
 from pydantic import Field, field_validator, model_validator
 
+from builder.characters import show
 from builder.content import image_problem
 from builder.errors import ConfigError, Problem, display_path
 from builder.markup import check_markup
 from builder.model import Strict
-from builder.yamlio import line_of, load_yaml, show, validate
+from builder.yamlio import line_of, load_yaml, validate
 
 HEX_RE = r"^#[0-9a-fA-F]{6}$"
 MIN_CONTRAST = 4.5

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder.cache import cache_key, cached
-from builder.errors import ContentError, Problem, display_path
+from builder.characters import show
+from builder.errors import ContentError, Problem, Where, display_path
 from builder.model import (
+    BLOCK_KINDS,
     LEVELS,
     BlockBase,
     Bundle,
@@ -18,24 +20,15 @@ from builder.model import (
     GlossaryFile,
     Image,
     Level,
-    Text,
     Topic,
+    at_level,
 )
-from builder.yamlio import line_of, load_yaml, show, validate
+from builder.yamlio import line_of, load_yaml, validate
 
 GLOSSARY_FILE = "glossary.yaml"
 BUNDLES_FILE = "bundles.yaml"
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg"}
 IMAGES_DIR = "images"  # the renderer reads content images from content/images/ only
-
-
-@dataclass(frozen=True)
-class Where:
-    path: str
-    line: int | None
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}" if self.line else self.path
 
 
 @dataclass
@@ -69,7 +62,9 @@ def load_library(root: Path, cache: Path | None = None) -> Library:
     """
     if cache is None or not root.is_dir():
         return _load_library(root)
-    parts: list[bytes | str] = [str(root.resolve()), str(Path.cwd())]
+    # The block kinds are part of the rules: a kind added at run time (a plugin) is not in the
+    # package's source the cache key is made from.
+    parts: list[bytes | str] = [str(root.resolve()), str(Path.cwd()), ",".join(BLOCK_KINDS)]
     for path in sorted(root.glob("*.y*ml")):
         parts += [path.name, path.read_bytes()]
     for path in sorted((root / "images").glob("*")) if (root / "images").is_dir() else []:
@@ -276,30 +271,30 @@ def _cross_check(lib: Library, problems: list[Problem]) -> None:
     for bundle in lib.bundles.values():
         if bundle.id in lib.topics:
             w = lib.where[("bundle", bundle.id)]
-            problems.append(Problem(w.path, w.line, f"bundle id '{bundle.id}' is also a topic id: "
+            problems.append(Problem(w, None, f"bundle id '{bundle.id}' is also a topic id: "
                                     "rename the bundle"))
         for pos, topic_id in enumerate(bundle.topics):
             if topic_id not in lib.topics and topic_id not in lib.invalid:
                 w = lib.where[("bundle-topic", bundle.id, str(pos))]
                 known = ", ".join(sorted(lib.topics)) or "none"
-                problems.append(Problem(w.path, w.line, f"bundle '{bundle.id}' names unknown "
+                problems.append(Problem(w, None, f"bundle '{bundle.id}' names unknown "
                                         f"topic '{topic_id}': correct the id or remove it from the "
                                         f"list (known topics: {known})"))
     for topic in lib.topics.values():
         w = lib.where[("topic", topic.id)]
         for term in topic.all_terms():
             if term not in lib.glossary:
-                problems.append(Problem(w.path, w.line, f"topic '{topic.id}' lists glossary term "
+                problems.append(Problem(w, None, f"topic '{topic.id}' lists glossary term "
                                         f"'{term}' that no glossary*.yaml defines: add the term "
                                         "to the glossary or remove it from 'terms'"))
         levels = lib.topic_levels(topic.id)
         for level in LEVELS:
             if level not in levels:
-                problems.append(Problem(w.path, w.line,
+                problems.append(Problem(w, None,
                                         f"topic '{topic.id}' has no block at level '{level}': "
                                         f"give at least one block a '{level}:' text"))
-            elif Text.at(topic.title, level) is None or Text.at(topic.summary, level) is None:
-                problems.append(Problem(w.path, w.line,
+            elif at_level(topic.title, level) is None or at_level(topic.summary, level) is None:
+                problems.append(Problem(w, None,
                                         f"topic '{topic.id}' needs a title and summary at "
                                         f"'{level}': add '{level}:' to both, or write one text "
                                         "for every level"))

@@ -10,35 +10,25 @@ from functools import lru_cache
 from pathlib import Path
 
 from builder.clinic import Clinic
-from builder.errors import Problem
+from builder.errors import Problem, Where
 from builder.languages import Language
-from builder.model import Level, Review, Source
+from builder.model import BLOCK_KINDS, BlockKind, Level, Review, Source
 
 
 @dataclass(frozen=True)
 class Fallback:
     """One entry printed in English because its translation is missing or stale."""
 
-    path: str  # the content line of the English
-    line: int | None
+    where: Where  # the content line of the English
     context: str
     lang: str
     reason: str  # "untranslated" or "stale" (English changed since it was translated)
-    po_path: str = ""  # the catalog entry at fault (or the catalog that should hold it)
-    po_line: int | None = None
-
-    @property
-    def where(self) -> str:
-        return f"{self.path}:{self.line}" if self.line else self.path
-
-    @property
-    def po_where(self) -> str:
-        return f"{self.po_path}:{self.po_line}" if self.po_line else self.po_path
+    entry: Where | None = None  # the catalog entry at fault (no line: the catalog that should hold it)
 
     def _what(self) -> str:
-        if not self.po_path:
+        if self.entry is None:
             return f"{self.context}: translation {self.reason} in {self.lang}"
-        if self.po_line is None:
+        if self.entry.line is None:
             return (f"{self.context}: untranslated in {self.lang}, not in the catalog yet (English "
                     f"at {self.where}; run 'handout i18n update')")
         why = (f"untranslated in {self.lang}" if self.reason == "untranslated"
@@ -46,20 +36,20 @@ class Fallback:
         return f"{self.context}: {why} (English at {self.where})"
 
     def __str__(self) -> str:
-        return f"{self.po_where or self.where}: {self._what()}; printed in English and marked"
+        return f"{self.entry or self.where}: {self._what()}; printed in English and marked"
 
     def problem(self) -> Problem:
-        return Problem(self.po_path or self.path, self.po_line if self.po_path else self.line,
+        return Problem(self.entry or self.where, None,
                        f"{self._what()}: translate it (handout i18n update, then fill in the "
                        "msgstr) or build without --strict to print the English, marked")
 
 
 @dataclass
-class RBlock:
+class LocalizedBlock:
     id: str
     type: str
     topic: str
-    where: str
+    where: Where  # its line in the content
     text: str | None = None
     items: list[str] = field(default_factory=list)
     slide: str | None = None
@@ -79,6 +69,10 @@ class RBlock:
             self.english = frozenset(self.fields())
         self.fallback = bool(self.english)
 
+    @property
+    def kind(self) -> BlockKind:
+        return BLOCK_KINDS[self.type]
+
     def fields(self) -> list[str]:
         """The entries this block shows."""
         names = [n for n in ("text", "slide", "term", "caption") if getattr(self, n)]
@@ -95,7 +89,7 @@ class RBlock:
 
 
 @dataclass
-class RTerm:
+class LocalizedTerm:
     id: str
     term: str
     text: str
@@ -109,15 +103,15 @@ class RTerm:
 
 
 @dataclass
-class RTopic:
+class LocalizedTopic:
     id: str
     version: str
     title: str
     summary: str
     review: Review
     sources: list[Source]
-    blocks: list[RBlock]
-    terms: list[RTerm]
+    blocks: list[LocalizedBlock]
+    terms: list[LocalizedTerm]
     link_url: str | None = None
     link_label: str | None = None
     reviewer_role: str = ""
@@ -168,8 +162,8 @@ class Doc:
     level: Level
     title: str
     summary: str
-    topics: list[RTopic]
-    glossary: list[RTerm]
+    topics: list[LocalizedTopic]
+    glossary: list[LocalizedTerm]
     fallbacks: list[Fallback]
     provenance: Provenance
     clinic: Clinic
@@ -191,5 +185,5 @@ class Doc:
     def values(self) -> dict[str, str]:
         return self.clinic.values
 
-    def blocks(self) -> list[RBlock]:
+    def blocks(self) -> list[LocalizedBlock]:
         return [b for t in self.topics for b in t.blocks]

@@ -18,18 +18,55 @@ EXIT_OUTPUT = 6  # output could not be written (permissions, full disk)
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing wrong with one input, located as precisely as we can."""
+class Where:
+    """A place in an input: a file as the user sees it, and the line (column, context) when known.
+
+    The one location type: content blocks, catalog entries, errors and warnings all carry it,
+    and it is printed as `path:line` (just `path` without a line). Never split the string back.
+    """
 
     path: str
-    line: int | None
+    line: int | None = None
+    column: int | None = None
+    context: str | None = None  # what sits there, e.g. a catalog entry's msgctxt
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True, init=False)
+class Problem:
+    """One thing wrong with one input, at a `Where` as precise as we know (path "" = no file).
+
+    Made from a file and a line, `Problem(path, line, message)`, or from a place already
+    known, `Problem(where, None, message)`.
+    """
+
+    where: Where
     message: str
+
+    def __init__(self, path: str | Where, line: int | None, message: str) -> None:
+        if isinstance(path, Where):
+            if line is not None:
+                raise TypeError("give the line in the Where, not beside it")
+            where = path
+        else:
+            where = Where(path, line)
+        object.__setattr__(self, "where", where)
+        object.__setattr__(self, "message", message)
+
+    @property
+    def path(self) -> str:
+        return self.where.path
+
+    @property
+    def line(self) -> int | None:
+        return self.where.line
 
     def __str__(self) -> str:
         if not self.path:
             return self.message
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+        return f"{self.where}: {self.message}"
 
 
 class BuilderError(Exception):

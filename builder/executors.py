@@ -1,8 +1,9 @@
 """Where documents render: in this process, in a pool of local processes, or on a Dask cluster.
 
-Every executor runs the same pure function, `builder.build.render_job(inputs, job, verify)`, and
-hands back what it returned (bytes and facts) or the `BuilderError` it raised. The build keeps the
-rest on the client: skipping unchanged outputs, the progress bar, atomic writes, the manifest.
+Every executor runs the pure function the build hands it (`builder.build.render_job(inputs, job,
+verify)`), and hands back what it returned (bytes and facts) or the `BuilderError` it raised. The
+build keeps the rest on the client: skipping unchanged outputs, the progress bar, atomic writes,
+the manifest. This module imports nothing of the build: the build uses it, not the other way.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from builder.build import Inputs, Job, Result
 
 Outcome = tuple["Job", "Result | BuilderError"]
+RenderJob = Callable[["Inputs", "Job", bool], "Result"]  # a module-level function: it is pickled
 # Seconds to wait for a Dask scheduler that does not answer before giving up.
 CONNECT_TIMEOUT = 5
 
@@ -35,40 +37,42 @@ class Executor(Protocol):
         ...
 
 
-def _render(inputs: Inputs, job: Job, verify: bool) -> Result | BuilderError:
-    from builder.build import render_job
-
+def _render(render: RenderJob, inputs: Inputs, job: Job, verify: bool) -> Result | BuilderError:
     try:
-        return render_job(inputs, job, verify)
+        return render(inputs, job, verify)
     except BuilderError as exc:
         return exc
 
 
+@dataclass
 class Serial:
     """One job after the other, in this process."""
 
+    render: RenderJob
+
     def run(self, inputs: Inputs, jobs: list[Job], verify: bool) -> Iterator[Outcome]:
         for job in jobs:
-            yield job, _render(inputs, job, verify)
+            yield job, _render(self.render, inputs, job, verify)
 
 
 # -- local processes -------------------------------------------------------------------------
 
-_worker_inputs: dict[str, Inputs] = {}  # in a pool worker: the inputs it was started with
+_worker: dict[str, Any] = {}  # in a pool worker: the render function and inputs it started with
 
 
-def _pool_init(inputs: Inputs) -> None:
-    _worker_inputs["inputs"] = inputs
+def _pool_init(render: RenderJob, inputs: Inputs) -> None:
+    _worker["render"], _worker["inputs"] = render, inputs
 
 
 def _pool_render(job: Job, verify: bool) -> Result | BuilderError:
-    return _render(_worker_inputs["inputs"], job, verify)
+    return _render(_worker["render"], _worker["inputs"], job, verify)
 
 
 @dataclass
 class Pool:
     """A pool of local worker processes; each gets the checked inputs once, when it starts."""
 
+    render: RenderJob
     workers: int
 
     def run(self, inputs: Inputs, jobs: list[Job], verify: bool) -> Iterator[Outcome]:
@@ -76,7 +80,7 @@ class Pool:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
         with ProcessPoolExecutor(max_workers=self.workers, initializer=_pool_init,
-                                 initargs=(inputs,), mp_context=context) as pool:
+                                 initargs=(self.render, inputs), mp_context=context) as pool:
             futures = {pool.submit(_pool_render, job, verify): job for job in jobs}
             for future in as_completed(futures):
                 yield futures[future], future.result()
@@ -188,17 +192,18 @@ def _plugin_class() -> type:
     return InputsPlugin
 
 
-def _dask_render(job: Job, verify: bool) -> Result | BuilderError:
+def _dask_render(job: Job, verify: bool, render: RenderJob) -> Result | BuilderError:
     from distributed import get_worker
 
     plugin = get_worker().plugins[PLUGIN_NAME]
-    return _render(plugin.inputs, job, verify)
+    return _render(render, plugin.inputs, job, verify)
 
 
 @dataclass
 class Dask:
     """A Dask distributed cluster: `tcp://host:8786`, or `local` for a LocalCluster here."""
 
+    render: RenderJob
     scheduler: str
     workers: int = 2
 
@@ -218,7 +223,8 @@ class Dask:
             with client:
                 client.register_plugin(_plugin_class()(pack_inputs(inputs)), name=PLUGIN_NAME)
                 run = uuid.uuid4().hex[:12]  # keys of earlier builds on this cluster never match
-                futures = client.map(_dask_render, jobs, verify=verify, pure=False,
+                futures = client.map(_dask_render, jobs, verify=verify, render=self.render,
+                                     pure=False,
                                      key=[f"handout-{run}-{job.path}" for job in jobs])
                 index = {future.key: job for future, job in zip(futures, jobs, strict=True)}
                 for future in as_completed(futures):
@@ -245,7 +251,7 @@ def _connect(client_class: Callable[..., Any], address: str) -> Any:
                           "--scheduler local") from None
 
 
-def executor_for(jobs: int, scheduler: str | None) -> Executor:
+def executor_for(render: RenderJob, jobs: int, scheduler: str | None) -> Executor:
     if scheduler:
-        return Dask(scheduler, workers=max(jobs, 1))
-    return Serial() if jobs <= 1 else Pool(jobs)
+        return Dask(render, scheduler, workers=max(jobs, 1))
+    return Serial(render) if jobs <= 1 else Pool(render, jobs)

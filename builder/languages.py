@@ -11,7 +11,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 
-from builder.errors import ConfigError, Problem, TranslationError
+from builder.errors import ConfigError, Problem, TranslationError, UsageError, Where
 
 # The fonts a script is set in, first choice first, where the choice is ours to make (several
 # Noto families cover the script, or the family is not named after the script). Every other
@@ -154,6 +154,46 @@ def locale_name(code: str) -> str:
     return name
 
 
+def locale_name_or_usage(code: str) -> str:
+    """`code` in our folder spelling (zh-TW -> zh_TW, sr@latin -> sr_Latn), or a UsageError."""
+    try:
+        return locale_name(code)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise UsageError(f"--lang: {code!r} is not a known language code; use a code like "
+                         "es, fr, de, ar, zh_Hans or pt_BR") from None
+
+
+def _language_and_script(locale: Locale) -> tuple[str, str | None]:
+    """A locale's language and script, the script filled in from CLDR's likely subtags."""
+    likely = get_global("likely_subtags")
+    script = locale.script
+    for key in (str(locale), f"{locale.language}_{locale.territory}" if locale.territory else "",
+                locale.language):
+        if script is None and key and key in likely:
+            try:
+                script = Locale.parse(likely[key]).script
+            except (UnknownLocaleError, ValueError):  # e.g. no_Latn_NO: Babel has only nb, nn
+                script = likely[key].split("_")[1] if "_" in likely[key] else None
+    return locale.language, script
+
+
+def matching_catalogs(code: str, available: Iterable[str]) -> list[str]:
+    """The catalogs that serve `code` (`zh` -> `zh_Hans`, `zh_CN` -> `zh_Hans`): same language and
+    script, the script inferred from CLDR's likely subtags when the code does not say it."""
+    want = _language_and_script(parse_locale(code))
+    found = []
+    for name in available:
+        try:
+            if _language_and_script(parse_locale(name)) == want:
+                found.append(name)
+        except UsageError:
+            continue
+    return found
+def parse_locale(code: str) -> Locale:
+    """A language code as Babel knows it (`es`, `pt_BR`, `zh_Hans`), or a UsageError saying why not."""
+    return Locale.parse(locale_name_or_usage(code))
+
+
 def identity(code: str) -> tuple[str, str, str]:
     """(language, script, region) with the script filled in: zh_TW and zh_Hant_TW are the same."""
     locale = Locale.parse(locale_name(code))
@@ -263,10 +303,10 @@ def _cmap(path: Path, index: int) -> frozenset[int]:
 
 
 def check_coverage(lang: Language, text: str,
-                   places: Iterable[tuple[str, str]] = ()) -> None:
+                   places: Iterable[tuple[Where, str]] = ()) -> None:
     """Fail before rendering if an installed font of `lang` is missing or lacks a character.
 
-    `places` are (`path:line`, text) pairs, e.g. each block's origin and its text: when given,
+    `places` are (where, text) pairs, e.g. each block's origin and its text: when given,
     the error names the first place that holds a character no font has.
     """
     problems = coverage_problems(lang, text, places)
@@ -288,7 +328,7 @@ def stack_for(lang: Language, chars: Iterable[str]) -> tuple[str, ...]:
 
 
 def coverage_problems(lang: Language, text: str,
-                      places: Iterable[tuple[str, str]] = ()) -> list[Problem]:
+                      places: Iterable[tuple[Where, str]] = ()) -> list[Problem]:
     covered: set[int] = set()
     places = list(places)
     everything = text + "".join(piece for _, piece in places)
@@ -315,10 +355,7 @@ def coverage_problems(lang: Language, text: str,
     problems = []
     for where, piece in places:
         if lacking & set(piece):
-            path, _, line = where.rpartition(":")
-            if not line.isdigit():
-                path, line = where, ""
-            problems.append(Problem(path, int(line) if line else None, message))
+            problems.append(Problem(where, None, message))
             break
     return problems or [Problem("", None, message)]
 

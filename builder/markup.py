@@ -14,6 +14,8 @@ from html import escape
 
 from markdown_it import MarkdownIt
 
+from builder.characters import FORBIDDEN_RE, OVERRIDE_RE, describe
+
 PLACEHOLDERS = ("clinic_name", "clinic_phone", "clinic_web")
 PLACEHOLDER_RE = re.compile(r"\{([^{}\s]*)\}")
 HTML_RE = re.compile(r"<\s*/?\s*[A-Za-z!?][^>]*>?")
@@ -28,10 +30,6 @@ UNBROKEN_RE = re.compile(
     r"|\b(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+(?:gov|org|com|net|edu|int|info|eu|uk|de|fr|es)\b"
     rf"(?:/{_URL_TAIL})?"
     r"|\+\d[\d ()./\u00a0-]{4,}\d")
-# C0 controls except tab and newline, DEL, C1 controls, and lone surrogates never reach an output.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-# Bidi overrides display characters in forced order: "12" can print as "21" (a dose, a count).
-OVERRIDE_RE = re.compile(r"[\u202d\u202e]")
 
 
 @dataclass(frozen=True)
@@ -51,11 +49,9 @@ def _parser() -> MarkdownIt:
 
 def check_markup(text: str) -> str | None:
     """Why `text` may not be used as content or translation text, or None when it is fine."""
-    bad = CONTROL_RE.search(text)
+    bad = FORBIDDEN_RE.search(text)
     if bad:
-        char = bad.group()
-        kind = "lone surrogate" if 0xD800 <= ord(char) <= 0xDFFF else "control character"
-        return f"{kind} U+{ord(char):04X} is not allowed in text: delete it"
+        return f"{describe(bad.group())} is not allowed in text: delete it"
     bad = OVERRIDE_RE.search(text)
     if bad:
         return (f"bidi override U+{ord(bad.group()):04X} is not allowed: it can reverse how "

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from builder.markup import check_markup
-from builder.yamlio import register_union_tags
 
 Level = Literal["easy", "standard", "detailed"]
 LEVELS: tuple[Level, ...] = ("easy", "standard", "detailed")
@@ -27,22 +27,22 @@ def _clean(value: str) -> str:
     return value
 
 
-class Text:
-    """Helpers for per-level fields: a plain string (same at every level) or {level: string}."""
+# A per-level field is one value for every level, or {level: value} for some levels.
 
-    @staticmethod
-    def at(value: str | dict[Level, str] | None, level: Level) -> str | None:
-        if value is None or isinstance(value, str):
-            return value
-        return value.get(level)
+def at_level(value: str | dict[Level, str] | None, level: Level) -> str | None:
+    """The value of a per-level field at `level` (None: not given at that level)."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.get(level)
 
-    @staticmethod
-    def levels(value: object) -> set[Level]:
-        if value is None:
-            return set()
-        if isinstance(value, dict):
-            return set(value)
-        return set(LEVELS)
+
+def levels_of(value: object) -> set[Level]:
+    """The levels a per-level field is given for."""
+    if value is None:
+        return set()
+    if isinstance(value, dict):
+        return set(value)
+    return set(LEVELS)
 
 
 PerLevel = str | dict[Level, str]
@@ -82,10 +82,13 @@ class BlockBase(Strict):
             _check_per_level(value)
         return value
 
+    @property
+    def kind(self) -> BlockKind:
+        return BLOCK_KINDS[self.type]
+
     def levels(self) -> set[Level]:
-        """The reading levels this block exists at."""
-        main = getattr(self, "items", None) if self.type in ITEM_BLOCKS else getattr(self, "text", None)
-        return Text.levels(main)
+        """The reading levels this block exists at: those its main text is given for."""
+        return levels_of(getattr(self, self.kind.levels_from))
 
     @model_validator(mode="after")
     def _slide_levels(self) -> BlockBase:
@@ -163,15 +166,79 @@ class Discussion(BlockBase):
     items: PerLevelList
 
 
-ITEM_BLOCKS = {"list", "checklist", "slide", "discussion"}
-Block = Annotated[
-    Heading | Paragraph | ListBlock | KeyPoint | Checklist | Term | Image | SlideOnly | NotesOnly
-    | Discussion,
-    Field(discriminator="type"),
-]
-BLOCK_TYPES = ("heading", "paragraph", "list", "keypoint", "checklist", "term", "image", "slide",
-               "notes", "discussion")
-register_union_tags(set(BLOCK_TYPES))
+# How a deck shows a block (builders/deck reads it): the first slide of a section and its title;
+# a bullet from the block's `slide:` text (its text in the notes); its lead-in and items as
+# bullets; a slide of its own ("questions": checklist, "discussion": prompts, "own-slide");
+# the glossary slide; a picture slide; the speaker notes only.
+DeckRole = Literal["section", "bullet", "bullets", "questions", "discussion", "own-slide",
+                   "glossary", "picture", "notes"]
+
+
+@dataclass(frozen=True)
+class BlockKind:
+    """What one block type is, and what every part of the builder does with it.
+
+    The one place a block type is described: extraction and localization read `strings`, the
+    schema `levels_from`, `--verify` `page_text`, `handout check` `claim` (and `deck` for the
+    slide warnings), readability `prose`, the leaflet `leaflet`, the deck `deck`. A new type is a
+    model class above, an entry in BLOCK_KINDS and its template `templates/<leaflet>`.
+    """
+
+    model: type[BlockBase]
+    strings: tuple[str, ...]  # its translatable fields, in the order the catalogs list them
+    levels_from: str  # the field whose levels are the block's levels ("items" for lists)
+    page_text: tuple[str, ...]  # what a reader must find on the page (`--verify`)
+    leaflet: str | None  # its leaflet template, under templates/ (None: shown on slides only)
+    deck: DeckRole
+    prose: bool  # readability counts its text as sentences (headings, titles, bullets are not)
+    claim: bool  # `handout check` looks in it for a medical claim that cites no source
+    text_from: str = "text"  # the field a localized block shows as its `text` (an image: alt)
+
+    @property
+    def name(self) -> str:
+        """The block's `type:` in content files."""
+        return str(get_args(self.model.model_fields["type"].annotation)[0])
+
+
+def _kinds(*kinds: BlockKind) -> dict[str, BlockKind]:
+    return {kind.name: kind for kind in kinds}
+
+
+# In the order the schema lists them (error messages name the types in this order).
+BLOCK_KINDS: dict[str, BlockKind] = _kinds(
+    BlockKind(Heading, ("text",), "text", ("text", "items"), "blocks/heading.html.j2", "section",
+              prose=False, claim=False),
+    BlockKind(Paragraph, ("text", "slide"), "text", ("text", "items"),
+              "blocks/paragraph.html.j2", "bullet", prose=True, claim=True),
+    BlockKind(ListBlock, ("text", "items"), "items", ("text", "items"), "blocks/list.html.j2",
+              "bullets", prose=True, claim=True),
+    BlockKind(KeyPoint, ("text", "slide"), "text", ("text", "items"), "blocks/keypoint.html.j2",
+              "bullet", prose=True, claim=True),
+    BlockKind(Checklist, ("text", "items"), "items", ("text", "items"),
+              "blocks/checklist.html.j2", "questions", prose=True, claim=False),
+    BlockKind(Term, ("term", "text"), "text", ("term", "text"), "blocks/term.html.j2", "glossary",
+              prose=True, claim=True),
+    BlockKind(Image, ("alt", "caption"), "alt", ("caption",), "blocks/image.html.j2", "picture",
+              prose=False, claim=True, text_from="alt"),
+    BlockKind(SlideOnly, ("text", "items"), "items", ("text", "items"), None, "own-slide",
+              prose=False, claim=False),
+    BlockKind(NotesOnly, ("text",), "text", ("text", "items"), None, "notes", prose=True,
+              claim=False),
+    BlockKind(Discussion, ("text", "items"), "items", ("text", "items"), None, "discussion",
+              prose=True, claim=False),
+)
+
+
+def _block_union() -> object:
+    """The models of BLOCK_KINDS as one union, told apart by `type:`."""
+    return Annotated[Union[tuple(k.model for k in BLOCK_KINDS.values())],  # noqa: UP007
+                     Field(discriminator="type")]
+
+
+if TYPE_CHECKING:
+    Block = BlockBase  # what the type checker needs to know of every block
+else:
+    Block = _block_union()
 
 
 class Source(Strict):

@@ -9,6 +9,7 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,15 +115,33 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_manifest(root: Path) -> dict[str, Any]:
+def read_manifest(root: Path, warn: Callable[[Problem], None] = lambda _problem: None,
+                  ) -> dict[str, Any]:
+    """The manifest of `root`, or an empty one: then every output is built again.
+
+    A manifest that is there but cannot be used (unreadable, not JSON, not ours) is reported
+    through `warn`, with the reason; only a missing one (a first build) is not.
+    """
     path = root / MANIFEST
+    empty: dict[str, Any] = {"files": {}}
+    line = None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"files": {}}
-    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
-        return {"files": {}}
-    return data
+    except FileNotFoundError:
+        return empty
+    except OSError as exc:
+        why = f"cannot be read ({exc.strerror or exc})"
+    except UnicodeDecodeError:
+        why = "is not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        why, line = f"is not valid JSON ({exc.msg}, column {exc.colno})", exc.lineno
+    else:
+        if isinstance(data, dict) and isinstance(data.get("files"), dict):
+            return data
+        why = "is not a handout manifest (no \"files\" object)"
+    warn(Problem(display_path(path), line, f"the manifest {why}: every output is built again "
+                 "and the manifest written anew"))
+    return empty
 
 
 def write_manifest(root: Path, manifest: dict[str, Any]) -> None:

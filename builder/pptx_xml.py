@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import zipfile
 from io import BytesIO
 from typing import Any
 
 from lxml import etree
+
+from builder.characters import FORBIDDEN_RE
 
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
@@ -17,9 +18,9 @@ NSMAP = {"a": A_NS, "p": P_NS, "r": R_NS}
 A = f"{{{A_NS}}}"
 P = f"{{{P_NS}}}"
 
-# C0 controls but tab and newline (python-pptx would write them as visible "_x001B_"), DEL, C1
-# controls, and lone surrogates (lxml refuses them).
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# What must not reach the XML (python-pptx would write a control character as a visible
+# "_x001B_"; lxml refuses lone surrogates): the rules of builder/characters.py.
+CONTROL_RE = FORBIDDEN_RE
 
 # Schema order of the children of a:rPr after the fonts (CT_TextCharacterProperties).
 _AFTER_FONTS = ("sym", "hlinkClick", "hlinkMouseOver", "rtl", "extLst")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.errors import UsageError
+from builder.i18n.pseudo import PSEUDO_LOCALES
 
 
 @dataclass(frozen=True)
@@ -46,3 +47,12 @@ class Project:
                 return cls(candidate)
         raise UsageError(f"{here}: not inside a handout project (no content/ and templates/ "
                          "folders here or above); run from the project or pass --project DIR")
+
+
+def locale_dirs(project: Project, pseudo: bool = False) -> list[str]:
+    """The language folders under locales/ that hold catalogs (LC_MESSAGES); the pseudo-locales
+    (qps, qps_rtl) only when asked."""
+    if not project.locales.is_dir():
+        return []
+    return sorted(p.name for p in project.locales.iterdir()
+                  if (p / "LC_MESSAGES").is_dir() and (pseudo or p.name not in PSEUDO_LOCALES))

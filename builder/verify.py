@@ -6,7 +6,7 @@ import io
 import re
 import unicodedata
 
-from builder.document import Doc, RBlock
+from builder.document import Doc, LocalizedBlock
 from builder.errors import Problem, RenderError
 from builder.markup import to_plain
 
@@ -22,21 +22,18 @@ def normalize(text: str) -> str:
                    if unicodedata.category(c)[0] in "LN" and unicodedata.category(c) != "Mn")
 
 
-def block_texts(block: RBlock, doc: Doc, fmt: str) -> list[str]:
+def block_texts(block: LocalizedBlock, doc: Doc, fmt: str) -> list[str]:
     """The pieces of a block a reader of `fmt` must find."""
-    values = doc.values
-    pieces: list[str | None]
-    if block.type in ("slide", "notes", "discussion") and fmt != "pptx":
-        return []  # deck-only blocks
-    if block.type == "image":
-        pieces = [block.caption]  # alt text is not page text
-    elif block.type == "term":
-        pieces = [block.term, block.text]
-    else:
-        pieces = [block.text, *block.items]
+    kind = block.kind
+    if kind.leaflet is None and fmt != "pptx":
+        return []  # shown on slides only
+    pieces: list[str | None] = []
+    for name in kind.page_text:  # an image's alt text is not page text
+        value = getattr(block, name)
+        pieces += value if isinstance(value, list) else [value]
     if fmt == "pptx" and block.slide:
         pieces.append(block.slide)
-    return [to_plain(p, values) for p in pieces if p]
+    return [to_plain(p, doc.values) for p in pieces if p]
 
 
 def pdf_text(data: bytes) -> str:
@@ -77,8 +74,7 @@ def missing_blocks(doc: Doc, fmt: str, data: bytes) -> list[Problem]:
             if normalize(piece) in found or (doc.lang.rtl and _words_match(piece, found)):
                 continue
             if close_enough is None or _overlap(piece, bare) < close_enough:
-                path, _, line = block.where.rpartition(":")
-                problems.append(Problem(path or block.where, int(line) if line.isdigit() else None,
+                problems.append(Problem(block.where, None,
                                         f"{block.topic}/{block.id}: text missing from the "
                                         f"{fmt} output ({doc.lang.code}, {doc.level}): "
                                         f"{piece[:50]!r}"))

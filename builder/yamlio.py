@@ -15,6 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from builder.characters import FORBIDDEN_RE, describe, masked, show
 from builder.errors import Problem, display_path
 
 MAX_YAML_BYTES = 1_000_000
@@ -23,8 +24,6 @@ MAX_YAML_VALUES = 200_000
 # The only explicit tags a content file may use (`!!str 1.0`); `!!python/…`, `!custom` are refused.
 PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in
               ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")}
-# C0 controls except tab and newline, DEL, C1 controls and lone surrogates (from "\ud800").
-_BAD_CHAR = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class _Constructor(RoundTripConstructor):
@@ -40,18 +39,11 @@ class _Constructor(RoundTripConstructor):
                                    node.start_mark) from exc
 
 
-def show(value: object, limit: int = 40) -> str:
-    """`value` quoted for a message: control characters and surrogates escaped, never printed."""
-    text = str(value)[:limit]
-    return "'" + _BAD_CHAR.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "'"
-
-
 def char_problem(char: str) -> str:
-    code = ord(char)
-    if 0xD800 <= code <= 0xDFFF:
-        return (f"lone surrogate U+{code:04X} (from an escape such as \"\\ud800\") is not "
+    if 0xD800 <= ord(char) <= 0xDFFF:
+        return (f"{describe(char)} (from an escape such as \"\\ud800\") is not "
                 "allowed: delete it, or write the character itself")
-    return f"control character U+{code:04X} is not allowed: delete it"
+    return f"{describe(char)} is not allowed: delete it"
 
 
 def load_yaml(path: Path, problems: list[Problem], max_bytes: int = MAX_YAML_BYTES) -> Any:
@@ -86,7 +78,7 @@ def load_yaml(path: Path, problems: list[Problem], max_bytes: int = MAX_YAML_BYT
         mark = exc.problem_mark or exc.context_mark
         at: int | None = mark.line + 1 if mark is not None else None
         what = (exc.problem or exc.context or "invalid YAML").strip()
-        what = _BAD_CHAR.sub("?", what)
+        what = masked(what)
         if "duplicate key" in what:
             message = f"{what}: each key may appear once: delete or rename one"
         elif isinstance(exc, ConstructorError):
@@ -106,7 +98,7 @@ def load_yaml(path: Path, problems: list[Problem], max_bytes: int = MAX_YAML_BYT
         if isinstance(char, str) and len(char) == 1:
             reason = char_problem(char)
         else:
-            reason = f"invalid YAML ({_BAD_CHAR.sub('?', str(exc).splitlines()[-1][:80])}): " \
+            reason = f"invalid YAML ({masked(str(exc).splitlines()[-1][:80])}): " \
                      "save the file as plain UTF-8 text"
         problems.append(Problem(shown, at, reason))
         return None
@@ -156,7 +148,7 @@ def _check_tree(root: Any, shown: str, problems: list[Problem]) -> None:
                 stack.append((value, item_line))
         elif isinstance(node, (str, TaggedScalar)):
             text = str(node.value) if isinstance(node, TaggedScalar) else node
-            bad = _BAD_CHAR.search(text)
+            bad = FORBIDDEN_RE.search(text)
             if bad:
                 problems.append(Problem(shown, line, char_problem(bad.group())))
 
@@ -203,7 +195,7 @@ def validate(model: type[BaseModel], data: Any, path: Path, problems: list[Probl
         return model.model_validate(plain(data))
     except ValidationError as exc:
         root = data if root is None else root
-        for loc, err in _useful_errors(exc.errors(include_url=False)):
+        for loc, err in _useful_errors(exc.errors(include_url=False), union_tags(model)):
             loc = [*loc_prefix, *loc]
             if err["type"] == "union_tag_invalid":
                 loc.append("type")  # point at the misspelt type, not the start of the block
@@ -213,20 +205,42 @@ def validate(model: type[BaseModel], data: Any, path: Path, problems: list[Probl
 
 
 _TYPE_LABEL = re.compile(r"^(str|int|bool|float|none|[a-z-]+\[.*\])$")
-_TAGS: set[str] = set()
 
 
-def register_union_tags(tags: set[str]) -> None:
-    _TAGS.update(tags)
+def union_tags(annotation: Any, seen: set[type] | None = None) -> set[str]:
+    """The tags of every discriminated union in `annotation` (a model: its blocks' "paragraph",
+    "image", …). Pydantic puts the tag in an error's location, where the user wrote no key."""
+    seen = set() if seen is None else seen
+    if get_origin(annotation) is Annotated:
+        inner, *metadata = get_args(annotation)
+        tags = union_tags(inner, seen)
+        key = next((m.discriminator for m in metadata
+                    if isinstance(getattr(m, "discriminator", None), str)), None)
+        for member in _members(inner) if key else []:
+            field = getattr(member, "model_fields", {}).get(key)
+            if field is not None:
+                tags.update(str(tag) for tag in get_args(field.annotation))
+        return tags
+    tags = set()
+    for member in _members(annotation):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            if member not in seen:
+                seen.add(member)
+                for field in member.model_fields.values():
+                    tags |= union_tags(field.annotation, seen)
+        else:
+            for arg in get_args(member):
+                tags |= union_tags(arg, seen)
+    return tags
 
 
-def _useful_errors(errors: list[Any]) -> list[tuple[list[int | str], Any]]:
+def _useful_errors(errors: list[Any], tags: set[str]) -> list[tuple[list[int | str], Any]]:
     """Drop the noise of unions: pydantic reports every alternative; keep the one that applies."""
     rows = []
     for err in errors:
         raw = list(err["loc"])
-        loc = [p for p in raw if not (isinstance(p, str) and (p in _TAGS or _TYPE_LABEL.match(p)))]
-        union = len(loc) != len(raw) and not any(isinstance(p, str) and p in _TAGS for p in raw[-1:])
+        loc = [p for p in raw if not (isinstance(p, str) and (p in tags or _TYPE_LABEL.match(p)))]
+        union = len(loc) != len(raw) and not any(isinstance(p, str) and p in tags for p in raw[-1:])
         rows.append((loc, err, union))
     kept: list[tuple[list[int | str], Any]] = []
     seen_mismatch: set[tuple[Any, ...]] = set()
@@ -322,7 +336,7 @@ def _explain(err: dict[str, Any], loc: Sequence[int | str],
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
-    return f"{where}: {_BAD_CHAR.sub('?', msg)}"
+    return f"{where}: {masked(msg)}"
 
 
 def _allowed_keys(model: type[BaseModel], raw_loc: Sequence[int | str]) -> list[str] | None:

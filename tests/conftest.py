@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +35,12 @@ class Run:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, font_subsets: Path) -> Iterator[Path]:
     root = copy_project(tmp_path / "project")
+    fonts = root / ".cache" / "fonts"
+    fonts.mkdir(parents=True)
+    for font in font_subsets.glob("*.otf"):  # as a second build finds them; never written to
+        os.link(font, fonts / font.name)
     monkeypatch.chdir(root)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     yield root
@@ -72,20 +77,66 @@ def _no_ci_default_surprises(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("CI", "1")
 
 
-@pytest.fixture(scope="session")
-def matrix(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The four bundles (all eleven topics) as PDF, every language and level, verified."""
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every xdist worker of this run shares (the run's own temp folder without -n)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, *builds: list[str],
+               prepare: Callable[[Path], None] = lambda _root: None) -> Path:
+    """A copy of the project with `builds` (handout build arguments) run in it into its `out/`,
+    once per test run. Every xdist worker asks for it; the first builds it while holding a file
+    lock, the others wait and read the same files (built for the tests to read, never change).
+    """
     from builder.cli import main
     from builder.errors import EXIT_OK
 
-    root = copy_project(tmp_path_factory.mktemp("matrix"))
-    args = ["build", "--project", str(root), "--out", str(root / "out"), "--format", "pdf",
-            "--verify", "--jobs", "2", "--quiet"]
-    for bundle in BUNDLES:
-        args += ["--bundle", bundle]
-    for lang in LANGS:
-        args += ["--lang", lang]
-    assert main(args) == EXIT_OK
+    folder = shared_folder(tmp_path_factory)
+    root = folder / name
+    with (folder / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not (root / ".built").is_file():
+            if root.exists():  # a worker that died half-way through
+                shutil.rmtree(root)
+            copy_project(root)
+            prepare(root)
+            for args in builds:
+                assert main(["build", "--project", str(root), "--out", str(root / "out"),
+                             *args]) == EXIT_OK
+            (root / ".built").touch()
+    return root
+
+
+@pytest.fixture(scope="session")
+def font_subsets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The CJK fonts subset to the shipped catalogs' characters (builder/fonts.py), made once per
+    run: subsetting takes seconds per font, and a test's copy of the project starts with them."""
+    root = built_once(tmp_path_factory, "font-subsets",
+                      ["--topic", "relapsed-refractory", "--level", "easy", "--format", "html",
+                       "--quiet", *each("--lang", ["zh_Hans", "zh_Hant", "ko"])])
+    return root / ".cache" / "fonts"
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # LibreOffice takes seconds per deck: every test that needs it is in the slow tier.
+    for item in items:
+        if item.get_closest_marker("soffice"):
+            item.add_marker(pytest.mark.slow)
+
+
+def each(option: str, values: list[str]) -> list[str]:
+    """`--lang a --lang b …`"""
+    return [arg for value in values for arg in (option, value)]
+
+
+@pytest.fixture(scope="session")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The four bundles (all eleven topics) as PDF, every language and level, verified."""
+    root = built_once(tmp_path_factory, "matrix",
+                      ["--format", "pdf", "--verify", "--jobs", "2", "--quiet",
+                       *each("--bundle", BUNDLES), *each("--lang", LANGS)])
     return root / "out"
 
 
@@ -93,13 +144,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def leaflet_per_language(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """relapsed-refractory at the standard level in every shipped language, PDF and HTML: built
     once for the engine and accessibility checks, which read the same leaflets."""
-    from builder.cli import main
-
-    root = copy_project(tmp_path_factory.mktemp("one-per-language"))
-    args = ["build", "--project", str(root), "--out", str(root / "out"), "--format", "pdf",
-            "--format", "html", "--topic", "relapsed-refractory", "--level", "standard",
-            "--jobs", "2", "--quiet"]
-    for lang in LANGS:
-        args += ["--lang", lang]
-    assert main(args) == 0
+    root = built_once(tmp_path_factory, "one-per-language",
+                      ["--format", "pdf", "--format", "html", "--topic", "relapsed-refractory",
+                       "--level", "standard", "--jobs", "2", "--quiet", *each("--lang", LANGS)])
     return root / "out"

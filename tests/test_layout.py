@@ -14,7 +14,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from conftest import BUNDLES, LANGS, REPO, copy_project
+from conftest import BUNDLES, LANGS, REPO, built_once
 from pdfua import structure
 
 from builder.errors import EXIT_OK
@@ -82,14 +82,11 @@ def lonely_list_items(pdf: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def leaflets(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from builder.cli import main
-
-    root = copy_project(tmp_path_factory.mktemp("layout"))
-    common = ["--project", str(root), "--out", str(root / "out"), "--format", "pdf",
-              "--level", "standard", "--jobs", "2", "--quiet"]
-    assert main(["build", *common, "--topic", "watchful-waiting-and-outlook",
-                 "--topic", "relapsed-refractory", "--lang", "en", "--lang", "ar"]) == EXIT_OK
-    assert main(["build", *common, "--bundle", "new-relapse", "--lang", "de"]) == EXIT_OK
+    common = ["--format", "pdf", "--level", "standard", "--jobs", "2", "--quiet"]
+    root = built_once(tmp_path_factory, "layout",
+                      [*common, "--topic", "watchful-waiting-and-outlook", "--topic",
+                       "relapsed-refractory", "--lang", "en", "--lang", "ar"],
+                      [*common, "--bundle", "new-relapse", "--lang", "de"])
     return root / "out"
 
 

@@ -20,6 +20,7 @@ def _inputs(project: Path, langs=LANGS):
     return load_inputs(Options(project=Project.at(project)), list(langs))
 
 
+@pytest.mark.slow
 def test_concurrent_renders_in_threads_equal_serial_renders(project: Path):
     """Two documents rendering at once in one process (a web server) never mix languages."""
     inputs = _inputs(project)

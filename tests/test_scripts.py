@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, pdf_text
+from conftest import built_once, each, pdf_text
 
 from builder.errors import EXIT_CONFIG, EXIT_OK
 
@@ -121,6 +121,7 @@ def test_a_character_no_font_has_is_reported_at_its_po_line(project: Path, hando
 
 
 def test_a_script_without_installed_font_names_the_debian_package():
+    from builder.errors import Where
     from builder.languages import coverage_problems, font_file, language, script_fonts
 
     # A script whose Noto family is not installed here (fonts-noto-core has most of them).
@@ -130,7 +131,7 @@ def test_a_script_without_installed_font_names_the_debian_package():
     if not missing:
         pytest.skip("every candidate script has an installed Noto font here")
     script, char = missing[0]
-    problems = coverage_problems(language("hi"), "", [("locales/hi/LC_MESSAGES/ui.po:12", char)])
+    problems = coverage_problems(language("hi"), "", [(Where("locales/hi/LC_MESSAGES/ui.po", 12), char)])
     assert problems and problems[0].line == 12
     assert f"{script_fonts(script)[0]} (Debian package fonts-noto-core)" in problems[0].message
 
@@ -333,16 +334,11 @@ def test_lang_and_init_accept_regions_and_gettext_spellings(project: Path, hando
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every corpus language as PDF and PPTX (easy), built once and verified."""
-    from builder.cli import main
-
-    root = copy_project(tmp_path_factory.mktemp("scripts"))
-    add_corpus(root, *LANGS)
-    args = ["build", "--project", str(root), "--topic", TOPIC, "--level", "easy", "--format",
-            "pdf", "--format", "pptx", "--verify", "--jobs", "2", "--quiet"]
-    for lang in LANGS:
-        args += ["--lang", lang]
-    assert main(args) == EXIT_OK
-    return root / "output"
+    root = built_once(tmp_path_factory, "scripts",
+                      ["--topic", TOPIC, "--level", "easy", "--format", "pdf", "--format", "pptx",
+                       "--verify", "--jobs", "2", "--quiet", *each("--lang", LANGS)],
+                      prepare=lambda root: add_corpus(root, *LANGS))
+    return root / "out"
 
 
 def _letters(text: str) -> str:

@@ -16,9 +16,8 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from conftest import LANGS, copy_project
+from conftest import LANGS, built_once, each
 
-from builder.errors import EXIT_OK
 from builder.markup import to_plain
 
 # The test's own idea of an address or phone number (independent of builder.markup's).
@@ -67,18 +66,10 @@ def broken(lines: list[str], known: set[str], wanted: dict[str, int]) -> list[st
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from builder.cli import main
-
-    root = copy_project(tmp_path_factory.mktemp("unbroken"))
-    args = ["build", "--project", str(root), "--out", str(root / "out"), "--format", "pdf",
-            "--format", "html", "--format", "pptx", "--level", "standard", "--jobs", "2",
-            "--quiet"]
-    for topic in TOPICS:
-        args += ["--topic", topic]
-    for lang in LANGS:
-        args += ["--lang", lang]
-    assert main(args) == EXIT_OK
-    return root
+    return built_once(tmp_path_factory, "unbroken",
+                      ["--format", "pdf", "--format", "html", "--format", "pptx", "--level",
+                       "standard", "--jobs", "2", "--quiet", *each("--topic", TOPICS),
+                       *each("--lang", LANGS)])
 
 
 def _doc(root: Path, lang: str, topic: str):
@@ -89,12 +80,13 @@ def _doc(root: Path, lang: str, topic: str):
     return make_doc(inputs, Job("topic", topic, lang, "standard", "pdf"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("topic", TOPICS)
 def test_addresses_and_phones_are_whole_in_the_pdf(outputs: Path, lang: str, topic: str):
     import pymupdf
 
-    from builder.builders.leaflet import document_text
+    from builder.builders.html import document_text
 
     doc = _doc(outputs, lang, topic)
     known = known_values(doc)
@@ -111,6 +103,7 @@ def test_addresses_and_phones_are_whole_in_the_pdf(outputs: Path, lang: str, top
     assert "\u00ad" not in poppler + mupdf
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("topic", TOPICS)
 def test_addresses_and_phones_are_whole_in_the_deck(outputs: Path, lang: str, topic: str):

@@ -143,6 +143,31 @@ def text_direction(text: str) -> str:
     return "ltr"
 
 
+def document_text(html: str) -> str:
+    """Every character the reader will see, for the font coverage check."""
+    from html.parser import HTMLParser
+
+    chunks: list[str] = []
+
+    class Text(HTMLParser):
+        skip = 0
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in ("style", "script", "svg", "title"):
+                self.skip += 1
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in ("style", "script", "svg", "title"):
+                self.skip -= 1
+
+        def handle_data(self, data: str) -> None:
+            if not self.skip:
+                chunks.append(data)
+
+    Text(convert_charrefs=True).feed(html)
+    return "".join(chunks)
+
+
 def render_html(doc: Doc, ctx: RenderContext) -> str:
     """The leaflet's HTML, with large fonts pre-subset to the characters it needs (cached)."""
     base = ctx.charsets.get(doc.lang.code, "")
@@ -152,8 +177,6 @@ def render_html(doc: Doc, ctx: RenderContext) -> str:
         html = _render_html(doc, ctx, faces, stack)
         if not faces:
             return html
-        from builder.builders.leaflet import document_text
-
         extra = set(document_text(html)) - set(chars)
         if not extra:
             return html

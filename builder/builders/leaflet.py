@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from builder.builders import RenderContext, register
-from builder.builders.html import render_html
+from builder.builders.html import document_text, render_html
 from builder.document import Doc
 from builder.errors import RenderError
 from builder.languages import check_coverage
@@ -123,31 +123,6 @@ def structure_languages() -> None:
 
         build_box_tree.handout_lang = True  # type: ignore[attr-defined]
         tags._build_box_tree = build_box_tree  # the module calls it by name, also for children
-
-
-def document_text(html: str) -> str:
-    """Every character the reader will see, for the font coverage check."""
-    from html.parser import HTMLParser
-
-    chunks: list[str] = []
-
-    class Text(HTMLParser):
-        skip = 0
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            if tag in ("style", "script", "svg", "title"):
-                self.skip += 1
-
-        def handle_endtag(self, tag: str) -> None:
-            if tag in ("style", "script", "svg", "title"):
-                self.skip -= 1
-
-        def handle_data(self, data: str) -> None:
-            if not self.skip:
-                chunks.append(data)
-
-    Text(convert_charrefs=True).feed(html)
-    return "".join(chunks)
 
 
 def render_pdf(doc: Doc, ctx: RenderContext, html: str | None = None) -> bytes:

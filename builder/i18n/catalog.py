@@ -12,11 +12,11 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po
 
+from builder.characters import show
 from builder.errors import Problem, TranslationError, display_path
 from builder.i18n.pofiles import raw_headers
 from builder.i18n.termbase import Termbase, load_termbase, termbase_path
 from builder.markup import PLACEHOLDER_RE, check_markup, markup_signature
-from builder.yamlio import show
 
 _STRING = r'"(?:[^"\\]|\\.)*"'
 _KEYWORD_RE = re.compile(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+(.*)$")
@@ -176,12 +176,10 @@ def _cached_termbase(target: str, _mtime: int, _size: int) -> tuple[Termbase | N
     return load_termbase(Path(target))
 
 
-def read_catalog(path: Path, lang: str) -> tuple[LoadedCatalog | None, list[Problem]]:
-    """Parse and check one PO file; return the catalog and every problem found in it."""
+def read_po_text(path: Path) -> tuple[str | None, list[Problem]]:
+    """The text of a PO file, or None and why it cannot be parsed: unreadable, not UTF-8,
+    empty, or a syntax error Babel would let through (`lex_po`)."""
     shown = display_path(path)
-    termbase, termbase_problems = _termbase_for(path)
-    if termbase_problems:
-        return None, list(termbase_problems)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -197,7 +195,19 @@ def read_catalog(path: Path, lang: str) -> tuple[LoadedCatalog | None, list[Prob
         return None, [Problem(shown, None, "the PO file is empty: delete it, or create it again "
                               "with 'handout i18n init' / 'handout i18n update'")]
     problems = lex_po(text, shown)
-    if not problems and not _HEADER_RE.search(text):
+    return (None, problems) if problems else (text, [])
+
+
+def read_catalog(path: Path, lang: str) -> tuple[LoadedCatalog | None, list[Problem]]:
+    """Parse and check one PO file; return the catalog and every problem found in it."""
+    shown = display_path(path)
+    termbase, termbase_problems = _termbase_for(path)
+    if termbase_problems:
+        return None, list(termbase_problems)
+    text, problems = read_po_text(path)
+    if text is None:
+        return None, problems
+    if not _HEADER_RE.search(text):
         problems.append(Problem(shown, 1, "no header entry (msgid \"\" with Content-Type: "
                                 "text/plain; charset=UTF-8): add one, as 'handout i18n init' "
                                 "writes it"))

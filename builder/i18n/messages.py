@@ -79,13 +79,10 @@ def topic_messages(topic: Topic) -> Iterator[Msg]:
         owner = f"{topic.id}/{block.id}"
         base = ("blocks", index)
         note = (f"Block type: {block.type}.", KEEP)
-        for name in ("term", "text", "alt", "items", "slide", "caption"):
-            if name == "text" and block.type == "image":
-                continue
-            if name in type(block).model_fields:
-                field = None if name in ("text", "items") else name
-                yield from _walk(owner, getattr(block, name), (*base, name), field,
-                                 (*note, *FIELD_NOTES.get(name, ())))
+        for name in block.kind.strings:
+            field = None if name in ("text", "items") else name
+            yield from _walk(owner, getattr(block, name), (*base, name), field,
+                             (*note, *FIELD_NOTES.get(name, ())))
 
 
 def glossary_messages(entry: GlossaryEntry, index: int) -> Iterator[Msg]:

@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from builder import __version__
 from builder.errors import Problem, TranslationError, UsageError, display_path
-from builder.i18n.catalog import LoadedCatalog, lex_po, read_catalog
+from builder.i18n.catalog import LoadedCatalog, read_catalog, read_po_text
 from builder.i18n.extract import build_templates
 from builder.i18n.pofiles import (
     KEPT_HEADERS,
@@ -23,67 +22,15 @@ from builder.i18n.pofiles import (
     render_catalog,
     write_catalog,
 )
-from builder.languages import locale_name
+from builder.languages import locale_name_or_usage, parse_locale
 from builder.output import atomic_write
-from builder.project import Project
+from builder.project import Project, locale_dirs
 
 SOURCE_LANG = "en"
 # Our own header fields, as `init` writes them. Other tools (pybabel update, many editors) drop
 # them; `update` writes them back, as a draft, since a lost "reviewed" cannot be taken on trust.
 DEFAULT_HEADERS = {"X-Review-Status": "draft", "X-Reviewed-By": "",
                    "X-Source-Language": SOURCE_LANG}
-
-
-def locale_name_or_usage(code: str) -> str:
-    """`code` in our folder spelling (zh-TW -> zh_TW, sr@latin -> sr_Latn), or a UsageError."""
-    try:
-        return locale_name(code)
-    except (UnknownLocaleError, ValueError, TypeError):
-        raise UsageError(f"--lang: {code!r} is not a known language code; use a code like "
-                         "es, fr, de, ar, zh_Hans or pt_BR") from None
-
-
-def _language_and_script(locale: Locale) -> tuple[str, str | None]:
-    """A locale's language and script, the script filled in from CLDR's likely subtags."""
-    from babel.core import get_global
-
-    likely = get_global("likely_subtags")
-    script = locale.script
-    for key in (str(locale), f"{locale.language}_{locale.territory}" if locale.territory else "",
-                locale.language):
-        if script is None and key and key in likely:
-            try:
-                script = Locale.parse(likely[key]).script
-            except (UnknownLocaleError, ValueError):  # e.g. no_Latn_NO: Babel has only nb, nn
-                script = likely[key].split("_")[1] if "_" in likely[key] else None
-    return locale.language, script
-
-
-def matching_catalogs(code: str, available: Iterable[str]) -> list[str]:
-    """The catalogs that serve `code` (`zh` -> `zh_Hans`, `zh_CN` -> `zh_Hans`): same language and
-    script, the script inferred from CLDR's likely subtags when the code does not say it."""
-    want = _language_and_script(parse_locale(code))
-    found = []
-    for name in available:
-        try:
-            if _language_and_script(parse_locale(name)) == want:
-                found.append(name)
-        except UsageError:
-            continue
-    return found
-def parse_locale(code: str) -> Locale:
-    """A language code as Babel knows it (`es`, `pt_BR`, `zh_Hans`), or a UsageError saying why not."""
-    return Locale.parse(locale_name_or_usage(code))
-
-
-def locale_dirs(project: Project, pseudo: bool = False) -> list[str]:
-    """The catalog folders under locales/; the pseudo-locales (qps, qps_rtl) only when asked."""
-    from builder.i18n.pseudo import is_pseudo
-
-    if not project.locales.is_dir():
-        return []
-    return sorted(p.name for p in project.locales.iterdir()
-                  if (p / "LC_MESSAGES").is_dir() and (pseudo or not is_pseudo(p.name)))
 
 
 def po_path(project: Project, lang: str, domain: str) -> Path:
@@ -192,9 +139,8 @@ def update(project: Project, langs: Iterable[str] | None = None,
                 init(project, lang)
                 written.append(path)
                 continue
-            text = path.read_text(encoding="utf-8")
-            found = lex_po(text, display_path(path))
-            if found:
+            text, found = read_po_text(path)
+            if text is None:
                 problems.extend(found)
                 continue
             old = read_po(text.splitlines(keepends=True))
@@ -241,9 +187,14 @@ class Counts:
 
 
 def status(project: Project, langs: Iterable[str] | None = None) -> dict[str, dict[str, object]]:
-    """Per language and domain, against the current content (not only against the PO file)."""
+    """Per language and domain, against the current content (not only against the PO file).
+
+    A catalog that cannot be parsed is an error (TranslationError, every such file named at its
+    line), never counted as untranslated.
+    """
     templates = build_templates(project)
     report: dict[str, dict[str, object]] = {}
+    problems: list[Problem] = []
     for lang in langs or locale_dirs(project):
         per_domain: dict[str, object] = {}
         total = Counts()
@@ -253,8 +204,9 @@ def status(project: Project, langs: Iterable[str] | None = None) -> dict[str, di
             counts = Counts()
             catalog: Catalog | None = None
             if path.exists():
-                text = path.read_text(encoding="utf-8")
-                if not lex_po(text, str(path)):
+                text, found = read_po_text(path)
+                problems.extend(found)
+                if text is not None:
                     catalog = read_po(text.splitlines(keepends=True))
                     counts.obsolete = len(catalog.obsolete)
                     reviewed &= raw_headers(text).get("X-Review-Status", "draft") == "reviewed"
@@ -275,6 +227,8 @@ def status(project: Project, langs: Iterable[str] | None = None) -> dict[str, di
             per_domain[domain] = {**counts.as_dict(), "stale": counts.stale}
             total.add(counts)
         report[lang] = {**total.as_dict(), "reviewed": reviewed, "domains": per_domain}
+    if problems:
+        raise TranslationError(problems)
     return report
 
 

@@ -289,7 +289,7 @@ def cell(doc: Doc, inputs: Inputs, today: dt.date) -> dict:
     drafts = [t.id for t in topics if t.review.status == "draft"]
     unreviewed = doc.provenance.translated and not doc.provenance.reviewed
     return {
-        "english": len({f.path + str(f.line) for f in fallbacks}),
+        "english": len({f.where for f in fallbacks}),
         "stale": sum(1 for f in fallbacks if f.reason == "stale"),
         "unreviewed": unreviewed,
         "overdue": overdue,

@@ -157,6 +157,7 @@ def _saves(base: str, stop: threading.Event, answers: list[int]) -> None:
                 return  # the server is gone
 
 
+@pytest.mark.slow
 def test_kill_9_of_the_server_during_profile_saves_leaves_the_database_consistent(
         tmp_path: Path, handout, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path / 'web.db'}"

@@ -177,6 +177,7 @@ def test_oversized_and_mislabelled_uploads_are_refused(site: dict) -> None:
     assert admin.get("/library").status_code == 200
 
 
+@pytest.mark.slow
 def test_a_killed_render_worker_is_replaced_and_the_server_keeps_serving(site: dict) -> None:
     import os
     import signal

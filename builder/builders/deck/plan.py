@@ -41,7 +41,7 @@ from builder.builders.deck.strings import (
     URGENT_LINE,
     Strings,
 )
-from builder.document import Doc, RBlock, RTopic
+from builder.document import Doc, LocalizedBlock, LocalizedTopic
 from builder.errors import Problem, RenderError, display_path
 from builder.markup import Span, parse, to_plain
 
@@ -183,7 +183,7 @@ class Wording:
             out[-1] = replace(out[-1], text=out[-1].text + LRM)
         return tuple(out)
 
-    def block_notes(self, block: RBlock) -> tuple[Para, ...]:
+    def block_notes(self, block: LocalizedBlock) -> tuple[Para, ...]:
         """The full text of a block, at the document's level, for the speaker notes.
 
         Each entry falls back on its own: English runs are tagged English and follow the mark.
@@ -220,7 +220,7 @@ class Wording:
                     number=number)
         return tuple(out)
 
-    def block_items(self, block: RBlock) -> list[Item]:
+    def block_items(self, block: LocalizedBlock) -> list[Item]:
         """A block's bullets, one Item per bullet so long lists can continue on the next slide.
 
         The mark "Not yet available … Shown in English:" comes before what it labels.
@@ -252,7 +252,7 @@ class Wording:
             return items
         return [Item((), notes)]
 
-    def own_items(self, block: RBlock) -> tuple[Item, ...]:
+    def own_items(self, block: LocalizedBlock) -> tuple[Item, ...]:
         """The bullets of a block that has a slide of its own (checklist, discussion, slide)."""
         whole = block.all_english
         items = []
@@ -315,7 +315,7 @@ def agenda_slide(w: Wording) -> SlideSpec:
     return SlideSpec("agenda", w.ui(AGENDA), w.ui.untranslated(AGENDA), items)
 
 
-def topic_opener(w: Wording, topic: RTopic) -> SlideSpec:
+def topic_opener(w: Wording, topic: LocalizedTopic) -> SlideSpec:
     """A bundle's topic begins with a section slide: its title, and its summary."""
     summary_en = "summary" in topic.english
     title_en = "title" in topic.english
@@ -384,49 +384,49 @@ def _own(s: Section, spec: SlideSpec) -> Section:
     return replace(_emit(_flush(s), spec), used=True)
 
 
-def _heading(w: Wording, s: Section, block: RBlock) -> Section:
+def _heading(w: Wording, s: Section, block: LocalizedBlock) -> Section:
     marker = (w.marker_para(),) if block.fallback else ()
     return replace(_close(s), title=w.plain(block.text), english=block.en("text"),
                    shown=False, used=False, run=(Item(marker, w.block_notes(block)),))
 
 
-def _bullets(w: Wording, s: Section, block: RBlock) -> Section:
+def _bullets(w: Wording, s: Section, block: LocalizedBlock) -> Section:
     return replace(s, run=(*s.run, *w.block_items(block)))
 
 
-def _term(w: Wording, s: Section, block: RBlock) -> Section:
+def _term(w: Wording, s: Section, block: LocalizedBlock) -> Section:
     term = w.term(block.term or "", block.text or "", block.en("term"), block.en("text"))
     return replace(s, run=(*s.run, Item((), w.block_notes(block))), terms=(*s.terms, term))
 
 
-def _notes(w: Wording, s: Section, block: RBlock) -> Section:
+def _notes(w: Wording, s: Section, block: LocalizedBlock) -> Section:
     if s.run or not s.slides:
         return replace(s, run=(*s.run, Item((), w.block_notes(block))))
     return _add_notes(s, w.block_notes(block))  # right after a slide of its own: its notes
 
 
-def _questions(w: Wording, s: Section, block: RBlock) -> Section:
+def _questions(w: Wording, s: Section, block: LocalizedBlock) -> Section:
     return _own(s, questions_slide(w, block))
 
 
-def _slide(w: Wording, s: Section, block: RBlock) -> Section:
+def _slide(w: Wording, s: Section, block: LocalizedBlock) -> Section:
     return _own(s, SlideSpec("slide", w.plain(block.text), block.en("text"), w.own_items(block)))
 
 
-def _image(w: Wording, s: Section, block: RBlock) -> Section:
+def _image(w: Wording, s: Section, block: LocalizedBlock) -> Section:
     s = _flush(s)
     return replace(_own(s, image_slide(w, block, s.title, s.english, s.shown)), shown=True)
 
 
 # What each block kind does to the topic's plan; other kinds show nothing on a deck.
-_STEPS: dict[str, Callable[[Wording, Section, RBlock], Section]] = {
+_STEPS: dict[str, Callable[[Wording, Section, LocalizedBlock], Section]] = {
     "heading": _heading, "paragraph": _bullets, "keypoint": _bullets, "list": _bullets,
     "term": _term, "notes": _notes, "checklist": _questions, "discussion": _questions,
     "slide": _slide, "image": _image,
 }
 
 
-def topic_slides(w: Wording, topic: RTopic,
+def topic_slides(w: Wording, topic: LocalizedTopic,
                  before: list[SlideSpec]) -> tuple[list[SlideSpec], list[tuple[str, Item]]]:
     """`before` followed by a topic's slides, section by section; and the topic's terms.
 
@@ -444,7 +444,7 @@ def topic_slides(w: Wording, topic: RTopic,
     return list(s.slides), list(s.terms)
 
 
-def questions_slide(w: Wording, block: RBlock) -> SlideSpec:
+def questions_slide(w: Wording, block: LocalizedBlock) -> SlideSpec:
     """A checklist ("Questions to ask") or a discussion ("Let's talk"), titled by the block."""
     kind = "questions" if block.type == "checklist" else "discussion"
     default = QUESTIONS if block.type == "checklist" else DISCUSSION
@@ -453,7 +453,7 @@ def questions_slide(w: Wording, block: RBlock) -> SlideSpec:
     return SlideSpec(kind, w.ui(default), w.ui.untranslated(default), w.own_items(block))
 
 
-def image_slide(w: Wording, block: RBlock, title: str, english: bool,
+def image_slide(w: Wording, block: LocalizedBlock, title: str, english: bool,
                 continued: bool) -> SlideSpec:
     source = raster(block.src)
     if source is None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from builder.builders.deck.plan import Para, SlideSpec
 from builder.clinic import load_clinic
-from builder.document import Doc, Provenance, RBlock, RTerm, RTopic, UiStrings
+from builder.document import Doc, LocalizedBlock, LocalizedTerm, LocalizedTopic, Provenance, UiStrings
 from builder.languages import language
 from builder.model import Review, Source
 
@@ -16,21 +16,21 @@ DATE = dt.date(2026, 11, 21)
 CLINIC = load_clinic(REPO / "templates" / "clinic" / "demo.yaml")
 
 
-def block(block_id: str, kind: str, **fields: object) -> RBlock:
-    return RBlock(id=block_id, type=kind, topic="t", where="t.yaml:1", **fields)  # type: ignore[arg-type]
+def block(block_id: str, kind: str, **fields: object) -> LocalizedBlock:
+    return LocalizedBlock(id=block_id, type=kind, topic="t", where="t.yaml:1", **fields)  # type: ignore[arg-type]
 
 
-def topic(blocks: list[RBlock], topic_id: str = "t", title: str = "The topic",
-          link: str | None = None) -> RTopic:
+def topic(blocks: list[LocalizedBlock], topic_id: str = "t", title: str = "The topic",
+          link: str | None = None) -> LocalizedTopic:
     review = Review(status="draft", written=DATE, reviewer_role="haematologist",
                     next_review=DATE + dt.timedelta(days=180))
-    return RTopic(id=topic_id, version="1.0", title=title, summary=f"About {title}.",
+    return LocalizedTopic(id=topic_id, version="1.0", title=title, summary=f"About {title}.",
                   review=review, sources=[Source(title="Fixture")], blocks=blocks, terms=[],
                   link_url=link, link_label="More" if link else None)
 
 
-def doc(*topics: RTopic, code: str = "en", kind: str = "topic", glossary: list[RTerm] | None = None,
-        ui: dict[str, str] | None = None) -> Doc:
+def doc(*topics: LocalizedTopic, code: str = "en", kind: str = "topic",
+        glossary: list[LocalizedTerm] | None = None, ui: dict[str, str] | None = None) -> Doc:
     return Doc(kind=kind, id="fixture", lang=language(code), level="standard",
                title="Relapsed myeloma", summary="What relapse means.", topics=list(topics),
                glossary=glossary or [], fallbacks=[],

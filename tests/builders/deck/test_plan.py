@@ -10,7 +10,7 @@ import pytest
 
 from builder.builders.deck.plan import LAYOUTS, Picture, SlideSpec, plan
 from builder.builders.deck.strings import CONTINUED, NOT_YET, Strings
-from builder.document import Doc, RTerm
+from builder.document import Doc, LocalizedTerm
 from builder.errors import RenderError
 
 from .docs import REPO, block, bullets, doc, notes, text, topic
@@ -104,7 +104,7 @@ def test_terms_are_collected_once_sorted_on_a_glossary_slide() -> None:
     d = doc(topic([block("t1", "term", term="Relapse", text="It comes back."),
                    block("t2", "term", term="relapse", text="Said twice."),
                    block("p", "paragraph", text="A.", slide="A")]),
-            glossary=[RTerm("g", "Bone marrow", "Where blood is made.")])
+            glossary=[LocalizedTerm("g", "Bone marrow", "Where blood is made.")])
     glossary = next(s for s in slides(d) if s.kind == "glossary")
     assert bullets(glossary) == ["Bone marrow: Where blood is made.", "Relapse: It comes back."]
 
