@@ -22,7 +22,7 @@ from builder import __version__
 from builder.builders import EXTENSIONS, Assets, RenderContext, names, render
 from builder.clinic import Clinic, load_clinic
 from builder.content import Library, load_library
-from builder.document import Doc, Fallback
+from builder.document import Doc, Fallback, Session
 from builder.errors import BuilderError, ConfigError, Problem, TranslationError, UsageError, display_path
 from builder.i18n.workflow import locale_dirs, locale_name_or_usage, matching_catalogs, parse_locale
 from builder.languages import catalog_chain, coverage_problems, language
@@ -72,6 +72,8 @@ class Options:
     jobs: int = 1
     scheduler: str | None = None  # a Dask scheduler address, or "local"; None: this machine
     progress: bool = False
+    session_date: dt.date | None = None  # --date: a support-group meeting's day, on its deck
+    host: bool | None = None  # --host/--no-host; None: the clinic profile's `deck: host`
 
     @property
     def out_dir(self) -> Path:
@@ -188,6 +190,8 @@ class Inputs:
     fixed: str  # digest of what every job depends on: tool versions, templates, clinic, fonts
     date: dt.date  # the print date of every file of this build (SOURCE_DATE_EPOCH, else today)
     html_base: str = "."  # where `--format html` files are, relative to the project root
+    # The meeting a deck or handout is for (--date, --host/--no-host; a web form may set it).
+    session: Session = field(default_factory=Session)
 
 
 def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = None) -> Inputs:
@@ -224,8 +228,9 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
                         assets=Assets(roots=tuple(roots)))
     paper = options.paper or clinic.profile.paper
     html_base = os.path.relpath(options.out_dir, project.root)
+    session = Session(options.session_date, clinic.host if options.host is None else options.host)
     return Inputs(project, lib, clinic, catalogs, ctx, paper, options.large_print,
-                  _fixed_digest(project, clinic), date, html_base)
+                  _fixed_digest(project, clinic), date, html_base, session)
 
 
 def _fixed_digest(project: Project, clinic: Clinic) -> str:
@@ -248,7 +253,7 @@ def _fixed_digest(project: Project, clinic: Clinic) -> str:
 
 def make_doc(inputs: Inputs, job: Job) -> Doc:
     return localize(inputs.lib, inputs.catalogs[job.lang], job.kind, job.id, job.level,
-                    inputs.clinic, inputs.paper, inputs.large_print, inputs.date)
+                    inputs.clinic, inputs.paper, inputs.large_print, inputs.date, inputs.session)
 
 
 def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
@@ -264,7 +269,8 @@ def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
     data = "|".join([job.kind, job.id, job.lang, job.level, job.fmt, inputs.fixed, inputs.paper,
                      str(inputs.large_print), doc.content_digest, str(doc.provenance.reviewed),
                      ",".join(doc.provenance.reviewers), _ui_digest(inputs, job.lang),
-                     inputs.html_base if job.fmt == "html" else ""])
+                     inputs.html_base if job.fmt == "html" else "",
+                     str(inputs.session.date), str(inputs.session.host)])
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
