@@ -57,7 +57,9 @@ def cli() -> None:
 @click.option("--level", "levels", multiple=True, type=click.Choice(["easy", "standard", "detailed"]),
               help="Reading level (repeatable; default: all three).")
 @click.option("--format", "formats", multiple=True, metavar="FMT",
-              help="pdf, pptx or html (repeatable; default: all).")
+              help="pdf, pptx, html, or handout (a support group's printable sheet: "
+                   "questions to tick, slides with note lines) (repeatable; default: pdf, pptx "
+                   "and html).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Output folder (default: output/).")
 @click.option("--clinic", type=click.Path(path_type=Path, dir_okay=False), default=None,

@@ -84,6 +84,9 @@ SCRIPT_RECAP = N_("Go over what we talked about. Ask if anyone would like to sha
                   "they take away.")
 SCRIPT_LOCAL = N_("Before the session, write local information on this slide, or delete it.")
 SCRIPT_CLOSING = N_("Thank everyone for coming. Say when and where the next meeting is.")
+# The audience handout (--format handout): its two headings.
+HANDOUT_QUESTIONS = N_("Questions to ask your care team: tick the ones you want to ask")
+HANDOUT_SLIDES = N_("The slides, with room for your notes")
 # Alt text of the pictograms on slides, read out by screen readers.
 ICON_ALTS = {
     "people-fill": N_("Pictogram: a group of people"),
@@ -107,7 +110,7 @@ MESSAGES = (CONTINUED, AGENDA, QUESTIONS, DISCUSSION, GLOSSARY, CONTACT, PHONE, 
             MINUTES, BREAK, BREAK_TEXT, RECAP, THANKS, NEXT_MEETING, LOCAL, LOCAL_HINT, REFERENCE,
             SCRIPT_WELCOME, SCRIPT_AGENDA, SCRIPT_DISCUSSION, SCRIPT_QUESTIONS, SCRIPT_UPSET,
             SCRIPT_HELPLINES, SCRIPT_BREAK, SCRIPT_RECAP, SCRIPT_LOCAL, SCRIPT_CLOSING,
-            *ICON_ALTS.values())
+            HANDOUT_QUESTIONS, HANDOUT_SLIDES, *ICON_ALTS.values())
 _NAMED = re.compile(r"%\((\w+)\)")
 
 
