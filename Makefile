@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
 	fonts-noto-core fonts-noto-cjk poppler-utils ghostscript gettext libreoffice-impress \
-	chromium chromium-driver postgresql
+	chromium chromium-driver postgresql bootstrap-icons
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: demo test test-fast bench proof check matrix sysdeps venv lint clean serve

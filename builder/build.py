@@ -22,7 +22,7 @@ from builder import __version__
 from builder.builders import EXTENSIONS, Assets, RenderContext, names, render
 from builder.clinic import Clinic, load_clinic
 from builder.content import Library, load_library
-from builder.document import Doc, Fallback
+from builder.document import Doc, Fallback, Session
 from builder.errors import (
     BuilderError,
     ConfigError,
@@ -86,6 +86,8 @@ class Options:
     jobs: int = 1
     scheduler: str | None = None  # a Dask scheduler address, or "local"; None: this machine
     progress: bool = False
+    session_date: dt.date | None = None  # --date: a support-group meeting's day, on its deck
+    host: bool | None = None  # --host/--no-host; None: the clinic profile's `deck: host`
 
     @property
     def out_dir(self) -> Path:
@@ -203,6 +205,8 @@ class Inputs:
     shared_digest: str  # digest of what every job depends on: tool versions, templates, clinic, fonts
     date: dt.date  # the print date of every file of this build (SOURCE_DATE_EPOCH, else today)
     html_base: str = "."  # where `--format html` files are, relative to the project root
+    # The meeting a deck or handout is for (--date, --host/--no-host; a web form may set it).
+    session: Session = field(default_factory=Session)
 
 
 def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = None) -> Inputs:
@@ -239,8 +243,9 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
                         assets=Assets(roots=tuple(roots)))
     paper = options.paper or clinic.profile.paper
     html_base = os.path.relpath(options.out_dir, project.root)
+    session = Session(options.session_date, clinic.host if options.host is None else options.host)
     return Inputs(project, lib, clinic, catalogs, ctx, paper, options.large_print,
-                  _shared_digest(project, clinic), date, html_base)
+                  _shared_digest(project, clinic), date, html_base, session)
 
 
 def _shared_digest(project: Project, clinic: Clinic) -> str:
@@ -263,7 +268,7 @@ def _shared_digest(project: Project, clinic: Clinic) -> str:
 
 def make_doc(inputs: Inputs, job: Job) -> Doc:
     return localize(inputs.lib, inputs.catalogs[job.lang], job.kind, job.id, job.level,
-                    inputs.clinic, inputs.paper, inputs.large_print, inputs.date)
+                    inputs.clinic, inputs.paper, inputs.large_print, inputs.date, inputs.session)
 
 
 def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
@@ -279,7 +284,8 @@ def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
     data = "|".join([job.kind, job.id, job.lang, job.level, job.fmt, inputs.shared_digest, inputs.paper,
                      str(inputs.large_print), doc.content_digest, str(doc.provenance.reviewed),
                      ",".join(doc.provenance.reviewers), _ui_digest(inputs, job.lang),
-                     inputs.html_base if job.fmt == "html" else ""])
+                     inputs.html_base if job.fmt == "html" else "",
+                     str(inputs.session.date), str(inputs.session.host)])
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -21,6 +22,19 @@ def _project(path: Path | None) -> Project:
 
 project_option = click.option("--project", type=click.Path(path_type=Path, file_okay=False),
                               default=None, help="Project folder (default: this folder or a parent).")
+
+
+def _session_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    """--date as a calendar day, YYYY-MM-DD; anything else is a usage error (exit code 2)."""
+    if value is None:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value[:40]!r} is not a date: write the day of the meeting "
+                                 "as YYYY-MM-DD, e.g. 2026-12-03") from None
 
 
 @click.group(context_settings=CONTEXT)
@@ -43,7 +57,9 @@ def cli() -> None:
 @click.option("--level", "levels", multiple=True, type=click.Choice(["easy", "standard", "detailed"]),
               help="Reading level (repeatable; default: all three).")
 @click.option("--format", "formats", multiple=True, metavar="FMT",
-              help="pdf, pptx or html (repeatable; default: all).")
+              help="pdf, pptx, html, or handout (a support group's printable sheet: "
+                   "questions to tick, slides with note lines) (repeatable; default: pdf, pptx "
+                   "and html).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Output folder (default: output/).")
 @click.option("--clinic", type=click.Path(path_type=Path, dir_okay=False), default=None,
@@ -57,6 +73,12 @@ def cli() -> None:
               help="Read each output back and fail if any block's text is missing or a "
                    "deck's text overflows its box (default: on when CI is set).")
 @click.option("--force", is_flag=True, help="Rebuild even outputs whose inputs did not change.")
+@click.option("--date", "session_date", metavar="YYYY-MM-DD", default=None, callback=_session_date,
+              help="The day of the support-group meeting: on a deck's title and closing slides "
+                   "and its handout (default: none shown).")
+@click.option("--host/--no-host", default=None,
+              help="Whether the clinic hosts the group: its contacts on the deck's closing "
+                   "slides (default: the clinic profile's 'deck: host', else yes).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: number of cores; with --scheduler local, "
                    "Dask workers).")
@@ -68,8 +90,8 @@ def cli() -> None:
 def build(topics: tuple[str, ...], bundles: tuple[str, ...], all_: bool, langs: tuple[str, ...],
           levels: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
           clinic: Path | None, paper: str | None, large_print: bool, strict: bool,
-          verify: bool | None, force: bool, jobs: int | None, scheduler: str | None,
-          quiet: bool, project: Path | None) -> None:
+          verify: bool | None, force: bool, session_date: dt.date | None, host: bool | None,
+          jobs: int | None, scheduler: str | None, quiet: bool, project: Path | None) -> None:
     """Build leaflets and decks into output/<lang>/<level>/<id>.<ext>, with manifest.json."""
     import os
 
@@ -81,7 +103,8 @@ def build(topics: tuple[str, ...], bundles: tuple[str, ...], all_: bool, langs: 
                       out=out, clinic=clinic, paper=paper, large_print=large_print,
                       strict=strict, verify=bool(os.environ.get("CI")) if verify is None else verify,
                       force=force, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
-                      progress=not quiet and sys.stderr.isatty())
+                      progress=not quiet and sys.stderr.isatty(), session_date=session_date,
+                      host=host)
     try:
         summary = run(options)
     except BuilderError as exc:

@@ -77,6 +77,30 @@ class Urgent(Strict):
         return self
 
 
+class Helpline(Strict):
+    """A helpline a facilitator may name when someone in a group is upset."""
+
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    phone: Annotated[str, Field(pattern=PHONE_PATTERN)]
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        problem = check_markup(value.replace("{", "(").replace("}", ")"))
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class DeckSettings(Strict):
+    """How the clinic's support-group decks are run."""
+
+    # The clinic hosts the group: its contacts go on the closing slides. A group that meets
+    # elsewhere writes `host: false` (or builds with --no-host).
+    host: bool = True
+    helplines: Annotated[list[Helpline], Field(max_length=4)] = []
+
+
 class ClinicProfile(Strict):
     name: Annotated[str, Field(min_length=1, max_length=120)]
     phone: Annotated[str, Field(pattern=PHONE_PATTERN)]
@@ -92,6 +116,7 @@ class ClinicProfile(Strict):
     layouts: dict[Literal["title", "section", "content", "two-column", "questions", "closing"],
                   str] = {}
     urgent: Urgent | None = None  # required: load_clinic refuses a profile without it
+    deck: DeckSettings = DeckSettings()
 
     @field_validator("address")
     @classmethod
@@ -130,6 +155,11 @@ class Clinic:
         self.path = path
         self.logo = (path.parent / profile.logo).resolve() if profile.logo else None
         self.template = (path.parent / profile.template).resolve() if profile.template else None
+
+    @property
+    def host(self) -> bool:
+        """Whether the clinic hosts its support groups (its contacts on the closing slides)."""
+        return self.profile.deck.host
 
     @property
     def urgent(self) -> Urgent | None:

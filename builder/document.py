@@ -154,6 +154,14 @@ class UiStrings:
         return singular if n == 1 else plural  # English rule for the English fallback
 
 
+@dataclass(frozen=True)
+class Session:
+    """A support-group meeting a deck is made for (not content: given at build time)."""
+
+    date: dt.date | None = None  # the meeting's day, shown on the title and closing slides
+    host: bool = True  # the clinic hosts it: its contacts go on the closing slides
+
+
 @dataclass
 class Doc:
     kind: str  # "topic" or "bundle"
@@ -174,6 +182,8 @@ class Doc:
     audience: str = "clinic"
     content_digest: str = ""  # hash of every string and fact the document shows
     english: frozenset[str] = frozenset()  # "title", "summary" of a bundle shown in English
+    session: Session = field(default_factory=lambda: Session())
+    minutes: dict[str, int] = field(default_factory=dict)  # a session's minutes per topic id
 
     def gettext(self, msgid: str) -> str:
         return self.ui.gettext(msgid)

@@ -19,6 +19,7 @@ from builder.document import (
     LocalizedTerm,
     LocalizedTopic,
     Provenance,
+    Session,
     UiStrings,
 )
 from builder.errors import ConfigError, Problem, TranslationError, Where, display_path
@@ -365,7 +366,7 @@ def build_date() -> dt.date:
 
 def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Level,
              clinic: Clinic, paper: str, large_print: bool = False,
-             date: dt.date | None = None) -> Doc:
+             date: dt.date | None = None, session: Session | None = None) -> Doc:
     loc = Localizer(lib, catalogs, level)
     english: set[str] = set()
     if kind == "bundle":
@@ -378,8 +379,9 @@ def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Le
         english = {n for n, m in (("title", title_misses), ("summary", summary_misses)) if m}
         topic_ids = list(bundle.topics)
         audience = bundle.audience
+        minutes = {t: bundle.minutes_of(t) for t in topic_ids}
     else:
-        topic_ids, audience = [doc_id], "clinic"
+        topic_ids, audience, minutes = [doc_id], "clinic", {}
     topics = [localize_topic(loc, t) for t in topic_ids]
     if kind == "topic":
         title, summary = topics[0].title, topics[0].summary
@@ -405,7 +407,8 @@ def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Le
               clinic=clinic, paper=paper, large_print=large_print,
               date=date or build_date(),
               ui=catalogs.ui, audience=audience, content_digest=loc.digest.hexdigest(),
-              english=frozenset(english))
+              english=frozenset(english), session=session or Session(host=clinic.host),
+              minutes=minutes)
     return doc
 
 

@@ -346,17 +346,33 @@ class GlossaryFile(Strict):
     terms: list[GlossaryEntry]
 
 
+DEFAULT_MINUTES = 15  # a topic's time in a support-group session when its bundle gives none
+
+
 class Bundle(Strict):
     id: Annotated[str, Field(pattern=ID_PATTERN)]
     title: PerLevel
     summary: PerLevel
     topics: Annotated[list[str], Field(min_length=1)]
     audience: Literal["clinic", "support-group"] = "clinic"
+    # A support-group session's agenda: minutes per topic id (default DEFAULT_MINUTES each).
+    minutes: dict[str, Annotated[int, Field(ge=1, le=180)]] = {}
 
     @field_validator("title", "summary")
     @classmethod
     def _texts(cls, value: object) -> object:
         return _check_per_level(value)
+
+    @model_validator(mode="after")
+    def _minutes_of_its_topics(self) -> Bundle:
+        extra = [t for t in self.minutes if t not in self.topics]
+        if extra:
+            raise ValueError(f"minutes given for {', '.join(extra)}, not a topic of this bundle: "
+                             "correct the id or delete the line")
+        return self
+
+    def minutes_of(self, topic: str) -> int:
+        return self.minutes.get(topic, DEFAULT_MINUTES)
 
 
 class BundlesFile(Strict):

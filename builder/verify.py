@@ -25,6 +25,8 @@ def normalize(text: str) -> str:
 def block_texts(block: LocalizedBlock, doc: Doc, fmt: str) -> list[str]:
     """The pieces of a block a reader of `fmt` must find."""
     kind = block.kind
+    if fmt == "handout":  # a group's handout: the questions to tick (its slides are the deck's)
+        return [to_plain(p, doc.values) for p in block.items] if block.type == "checklist" else []
     if kind.leaflet is None and fmt != "pptx":
         return []  # shown on slides only
     pieces: list[str | None] = []
@@ -58,7 +60,7 @@ def pptx_text(data: bytes) -> str:
 
 
 def missing_blocks(doc: Doc, fmt: str, data: bytes) -> list[Problem]:
-    if fmt == "pdf":
+    if fmt in ("pdf", "handout"):
         found = normalize(pdf_text(data))
     elif fmt == "pptx":
         found = normalize(pptx_text(data))
@@ -67,7 +69,7 @@ def missing_blocks(doc: Doc, fmt: str, data: bytes) -> list[Problem]:
 
         found = normalize(html.unescape(re.sub(r"<[^>]+>", " ", data.decode("utf-8"))))
     problems = []
-    close_enough = _glyph_mapped_threshold(doc) if fmt == "pdf" else None
+    close_enough = _glyph_mapped_threshold(doc) if fmt in ("pdf", "handout") else None
     bare = _letters(found) if close_enough is not None else ""
     for block in doc.blocks():
         for piece in block_texts(block, doc, fmt):

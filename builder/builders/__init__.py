@@ -99,7 +99,7 @@ _REGISTRY: dict[str, Builder] = {}
 # Where each format's builder lives: imported only when that format is built, so a PDF build
 # does not pay for python-pptx, nor a deck build for WeasyPrint.
 _MODULES = {"html": "builder.builders.html", "pdf": "builder.builders.leaflet",
-            "pptx": "builder.builders.deck.render"}
+            "pptx": "builder.builders.deck.render", "handout": "builder.builders.handout"}
 
 
 def register(builder: Builder) -> Builder:
@@ -132,4 +132,4 @@ def names() -> list[str]:
     return sorted(set(_MODULES) | set(_REGISTRY))
 
 
-EXTENSIONS = {"html": "html", "pdf": "pdf", "pptx": "pptx"}
+EXTENSIONS = {"html": "html", "pdf": "pdf", "pptx": "pptx", "handout": "handout.pdf"}

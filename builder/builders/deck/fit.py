@@ -22,7 +22,7 @@ from builder.builders.deck.paragraphs import (
     visible,
 )
 from builder.builders.deck.plan import Item, Para, SlideSpec
-from builder.builders.deck.strings import CONTINUED, Strings
+from builder.builders.deck.strings import CONTINUED, REFERENCE, Strings
 from builder.builders.deck.styles import Box, Region, text_height
 from builder.builders.deck.template import Layout
 from builder.errors import Problem
@@ -33,6 +33,13 @@ BODY_START_PT = 20.0  # nor starts below this, whatever a clinic template says, 
 TITLE_FLOOR_PT = 20.0
 SHRINK_STEP_PT = 2.0
 MAX_BULLETS = 6  # one idea per slide: at most ~6 bullets
+# A slide of at most SPARSE_BULLETS bullets is set large rather than left half empty: from
+# SPARSE_START_PT down to SPARSE_PT (issue #18), else as any other slide.
+SPARSE_BULLETS, SPARSE_PT, SPARSE_START_PT = 3, 28.0, 32.0
+# A large-print deck (--large-print) starts its text at 28 pt and shrinks it to 24 pt at most.
+LARGE_START_PT, LARGE_FLOOR_PT = 28.0, 24.0
+ICON_SIDE = 822960  # 0.9 in: a pictogram beside the title
+ICON_GAP = 182880  # 0.2 in between the pictogram and the title
 # The builder fits text into 97 % of a box: headroom for renderers that set text a little wider
 # or taller than our measurement (kerning, hinting). readback.measure_overflow checks against
 # 100 %.
@@ -58,18 +65,21 @@ class FittedSlide:
     notes: tuple[Para, ...]
     picture_box: Box | None = None
     logo_box: Box | None = None
+    icon_box: Box | None = None
 
 
 class Fitter:
     """Fits one deck's slides into one template's layouts, measuring with the real fonts."""
 
     def __init__(self, layouts: dict[str, Layout], setting: Setting, strings: Strings,
-                 slide_width: int):
+                 slide_width: int, large_print: bool = False):
         self.layouts = layouts
         self.setting = setting
         self.strings = strings
         self.slide_width = slide_width
         self.measure = Measure()
+        self.start = LARGE_START_PT if large_print else BODY_START_PT
+        self.floor = LARGE_FLOOR_PT if large_print else BODY_FLOOR_PT
 
     # -- measuring -------------------------------------------------------------------------
 
@@ -104,13 +114,14 @@ class Fitter:
     # -- splitting -------------------------------------------------------------------------
 
     def paginate(self, items: tuple[Item, ...], region: Region, box: Box,
-                 save_floor: float = BODY_START_PT) -> list[tuple[list[Item], float]]:
+                 save_floor: float | None = None) -> list[tuple[list[Item], float]]:
         """Items split over as few slides as fit, each with the size its text is set in.
 
         To save a "continued" slide the text may shrink to `save_floor`; a bullet too long for a
         slide of its own shrinks to the floor (18 pt), then is cut between words.
         """
-        base = max(region.size, BODY_START_PT)
+        base = max(region.size, self.start)
+        save_floor = self.start if save_floor is None else save_floor
         pages: list[tuple[list[Item], float]] = []
         rest = _with_bullets(items)
 
@@ -139,19 +150,19 @@ class Fitter:
                 pages.append((rest[:count], base))
                 rest = rest[count:]
                 continue
-            size = self.best_size(paras(rest[:1]), region, box, base, BODY_FLOOR_PT)
+            size = self.best_size(paras(rest[:1]), region, box, base, self.floor)
             if size is not None:
                 pages.append((rest[:1], size))
                 rest = rest[1:]
                 continue
             head, tail = self.split_item(rest[0], region, box)
-            pages.append(([head], BODY_FLOOR_PT))
+            pages.append(([head], self.floor))
             rest = [tail, *rest[1:]]
         return pages
 
     def split_item(self, item: Item, region: Region, box: Box) -> tuple[Item, Item]:
         """An item too long for one slide even at the floor size, cut where the slide is full."""
-        floor = BODY_FLOOR_PT
+        floor = self.floor
         keep = 0
         for n in range(1, len(item.paras) + 1):
             if not self.fits(item.paras[:n], floor, region, box):
@@ -182,8 +193,6 @@ class Fitter:
 
     def fit(self, spec: SlideSpec) -> list[FittedSlide]:
         """The slides of one spec: as many as its items need, each with its sizes and boxes."""
-        if spec.icon is not None:
-            raise NotImplementedError("pictograms on slides (issue #18) are not drawn yet")
         role = spec.layout
         layout = self.layouts[role]
         rtl = self.setting.lang.rtl
@@ -202,25 +211,61 @@ class Fitter:
             text_box = text_box.moved(text_box.left + (side + QR_GAP if rtl else 0),
                                       text_box.width - side - QR_GAP)
         # A title or closing slide shrinks its text rather than continue on a second slide.
-        floor = BODY_FLOOR_PT if role in ("title", "closing") else BODY_START_PT
+        floor = self.floor if role in ("title", "closing") else self.start
         pages = self.paginate(spec.items, text_region, text_box, floor) if spec.items \
             else [([], text_region.size)]
+        pages = [(page, self.sparse_size(page, size, text_region, text_box, role))
+                 for page, size in pages]
         out = []
         for number, (page, size) in enumerate(pages):
             first, last = number == 0, number == len(pages) - 1
             shown = spec.title if first and not spec.continued \
                 else self.strings(CONTINUED, title=spec.title)
-            title_region, logo_box = layout.title, None
+            title_region, logo_box, icon_box = layout.title, None, None
             if first and spec.logo is not None and spec.logo.path is not None:
                 logo_box, title_region = self.logo_place(spec.logo.path, layout.title)
+            if spec.icon is not None:  # on every slide of the spec: the section stays marked
+                icon_box, title_region = self.icon_place(title_region)
             notes = tuple(n for item in page for n in item.notes)
             out.append(FittedSlide(
                 spec, layout, shown, title_region,
                 self.title_size(title_region, shown, spec.title_english), text_region, text_box,
                 tuple(p for item in page for p in item.paras), size,
-                (spec.notes_before if first else ()) + notes + (spec.notes_after if last else ()),
-                picture_box if first else None, logo_box))
+                self.script_first((spec.script if first else ()) + (spec.notes_before if first
+                                  else ()) + notes + (spec.notes_after if last else ())),
+                picture_box if first else None, logo_box, icon_box))
         return out
+
+    def sparse_size(self, page: list[Item], size: float, region: Region, box: Box,
+                    role: str) -> float:
+        """A page of few bullets set from 32 pt down to 28 pt when it fits so; else `size`."""
+        if role in ("title", "closing") or size >= SPARSE_PT or \
+                sum(item.bullets for item in page) > SPARSE_BULLETS:
+            return size
+        paras = tuple(p for item in page for p in item.paras)
+        start = max(SPARSE_START_PT, self.start)
+        return self.best_size(paras, region, box, start, SPARSE_PT) or size
+
+    def script_first(self, notes: tuple[Para, ...]) -> tuple[Para, ...]:
+        """The facilitator's script first, then the full text under "Full text, for reference:"."""
+        script = tuple(p for p in notes if p.script)
+        rest = tuple(p for p in notes if not p.script)
+        if not script or not rest:
+            return script + rest
+        label = Para((Span(self.strings(REFERENCE)),), bold=True,
+                     english=self.strings.untranslated(REFERENCE))
+        return (*script, label, *rest)
+
+    def icon_place(self, title: Region) -> tuple[Box, Region]:
+        """A pictogram's box at the title's end (its start, right to left); the title narrowed."""
+        box = title.box
+        side = min(ICON_SIDE, box.height)
+        rtl = self.setting.lang.rtl
+        left = box.left if rtl else box.left + box.width - side
+        icon = Box(left, box.top + (box.height - side) // 2, side, side, (0, 0, 0, 0))
+        narrowed = box.moved(box.left + (side + ICON_GAP if rtl else 0),
+                             box.width - side - ICON_GAP)
+        return icon, replace(title, box=narrowed)
 
     def logo_place(self, logo: Path, title: Region) -> tuple[Box, Region]:
         """The logo's box above the title, and the title's region moved down below it.

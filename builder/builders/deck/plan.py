@@ -18,19 +18,39 @@ from builder import pptx_xml
 from builder.builders.deck.measure import char_slot
 from builder.builders.deck.strings import (
     AGENDA,
+    BREAK,
+    BREAK_TEXT,
     CONTACT,
     DISCLAIMER,
     DISCUSSION,
     DRAFT,
     EMAIL,
     GLOSSARY,
+    GROUND_RULES,
+    ICON_ALTS,
     LEVEL_LABELS,
+    LOCAL,
+    LOCAL_HINT,
+    MINUTES,
+    NEXT_MEETING,
     NOT_YET,
     PHONE,
     QR_ALT,
     QUESTIONS,
+    RECAP,
     SCAN,
+    SCRIPT_AGENDA,
+    SCRIPT_BREAK,
+    SCRIPT_CLOSING,
+    SCRIPT_DISCUSSION,
+    SCRIPT_HELPLINES,
+    SCRIPT_LOCAL,
+    SCRIPT_QUESTIONS,
+    SCRIPT_RECAP,
+    SCRIPT_UPSET,
+    SCRIPT_WELCOME,
     SOME_ENGLISH,
+    THANKS,
     TRANSLATED_DRAFT,
     TRANSLATED_REVIEWED,
     TRANSLATED_REVIEWED_BY,
@@ -39,6 +59,7 @@ from builder.builders.deck.strings import (
     URGENT_DEFAULT,
     URGENT_EMERGENCY,
     URGENT_LINE,
+    WELCOME,
     Strings,
 )
 from builder.document import Doc, LocalizedBlock, LocalizedTopic
@@ -62,7 +83,24 @@ LAYOUTS = {
     "link": "closing",  # a topic's own address, with its QR code
     "urgent": "closing",  # when to call the clinic urgently
     "closing": "closing",  # the clinic's contacts, with its QR code
+    # A support-group session's presenter slides (issue #18):
+    "welcome": "content",  # welcome and ground rules
+    "break": "section",
+    "recap": "content",  # what we talked about
+    "local": "content",  # a titled slide for the group's own local information
+    "thanks": "closing",  # thank you, the meeting's date, the next meeting
 }
+
+# A pictogram per section (Bootstrap Icons names, see icons.py): a bundle's topics by id, and
+# the presenter's slides and question/discussion slides by kind.
+TOPIC_ICONS = {"relapsed-refractory": "arrow-repeat", "supportive-care": "heart-pulse-fill",
+               "watchful-waiting-and-outlook": "hourglass-split",
+               "questions-to-ask": "journal-check"}
+TOPIC_ICON = "info-circle-fill"  # a topic not in the table
+KIND_ICONS = {"welcome": "people-fill", "agenda": "list-check", "questions": "question-circle-fill",
+              "discussion": "chat-dots-fill", "break": "cup-hot-fill", "recap": "list-check",
+              "local": "geo-alt-fill", "thanks": "people-fill"}
+BREAK_MINUTES = 10  # the break in the middle of a session
 
 
 @dataclass(frozen=True)
@@ -76,6 +114,7 @@ class Para:
     english: bool = False  # fallback text: English, left to right
     bold: bool = False
     italic: bool = False
+    script: bool = False  # the facilitator's script (a `notes` block): first in the notes
 
 
 @dataclass(frozen=True)
@@ -97,6 +136,7 @@ class Picture:
     alt: str
     path: Path | None = None
     qr: str | None = None
+    icon: str | None = None  # a pictogram's name (icons.py draws it)
 
 
 @dataclass(frozen=True)
@@ -110,7 +150,8 @@ class SlideSpec:
     continued: bool = False  # the section's previous content slide is out: "(continued)"
     picture: Picture | None = None
     logo: Picture | None = None  # the clinic's, above the title
-    icon: Picture | None = None  # a pictogram (issue #18): not drawn yet
+    icon: Picture | None = None  # a pictogram beside the title
+    script: tuple[Para, ...] = ()  # the facilitator's script: first in the notes
     notes_before: tuple[Para, ...] = ()  # notes of text before it that had no slide of its own
     notes_after: tuple[Para, ...] = ()  # notes of text after it that had no slide of its own
 
@@ -201,6 +242,10 @@ class Wording:
                 out.append(Para(self.spans(text), english=english, **options))
 
         kind = block.type
+        if kind == "notes":  # the facilitator's script, a paragraph per line
+            lines = [line for line in (block.text or "").split("\n") if line.strip()]
+            out += [Para(self.spans(line), english=block.en("text")) for line in lines]
+            return tuple(replace(p, script=True) for p in out)
         if kind == "heading":
             add(block.text, "text", bold=True)
         elif kind == "term":
@@ -275,15 +320,34 @@ class Wording:
         return self.plain(term).casefold(), Item(paras, paras)
 
 
+def icon(w: Wording, name: str) -> Picture:
+    """A pictogram with its alt text in the deck's language."""
+    return Picture(w.ui(ICON_ALTS[name]), icon=name)
+
+
+def presenting(doc: Doc) -> bool:
+    """A support-group session's deck: presenter slides, a script in the notes, pictograms."""
+    return doc.audience == "support-group"
+
+
+def session_day(w: Wording) -> str:
+    """The meeting's day (--date), else the print date, in the deck's language and digits."""
+    doc = w.doc
+    return doc.lang.digits(format_date(doc.session.date or doc.date, format="long",
+                                       locale=doc.lang.locale))
+
+
 # -- the parts of a deck ---------------------------------------------------------------------
 
 def title_slide(w: Wording, logo: Picture | None) -> SlideSpec:
     doc = w.doc
     level = w.ui(LEVEL_LABELS[doc.level])
-    when = doc.lang.digits(format_date(doc.date, format="long", locale=doc.lang.locale))
     paras = [Para((Span(f"{doc.lang.display_name} · {level}"),)),
              Para((Span(w.ltr(doc.clinic.profile.name)),), bold=True),
-             Para((Span(when),))]
+             Para((Span(session_day(w)),))]
+    if not doc.session.host:  # a group that meets outside the clinic: not the clinic's name
+        del paras[1]
+        logo = None
     status = []
     if any(t.review.status == "draft" for t in doc.topics):
         status.append(w.ui_para(DRAFT))
@@ -307,12 +371,117 @@ def title_slide(w: Wording, logo: Picture | None) -> SlideSpec:
 
 
 def agenda_slide(w: Wording) -> SlideSpec:
-    items = tuple(Item(((w.marker_para(),) if "title" in t.english else ())
-                       + (Para(w.spans(t.title), bullet="bullet", english="title" in t.english),),
-                       (Para(w.spans(t.title), bold=True, english="title" in t.english),
-                        Para(w.spans(t.summary), english="summary" in t.english)))
-                  for t in w.doc.topics)
-    return SlideSpec("agenda", w.ui(AGENDA), w.ui.untranslated(AGENDA), items)
+    """A bundle's topics; in a session, each with its minutes, and the break where it falls."""
+    doc = w.doc
+
+    def minutes(n: int) -> tuple[Span, ...]:
+        return (Span(" · "), Span(doc.lang.digits(w.ui(MINUTES, minutes=str(n)))),) \
+            if presenting(doc) else ()
+
+    items = [Item(((w.marker_para(),) if "title" in t.english else ())
+                  + (Para(w.spans(t.title) + minutes(doc.minutes.get(t.id, 0)), bullet="bullet",
+                          english="title" in t.english),),
+                  (Para(w.spans(t.title), bold=True, english="title" in t.english),
+                   Para(w.spans(t.summary), english="summary" in t.english)))
+             for t in doc.topics]
+    if presenting(doc) and len(doc.topics) > 1:
+        items.insert(break_after(doc) + 1, Item((Para((Span(w.ui(BREAK)),) + minutes(
+            BREAK_MINUTES), bullet="bullet", english=w.ui.untranslated(BREAK)),)))
+    spec = SlideSpec("agenda", w.ui(AGENDA), w.ui.untranslated(AGENDA), tuple(items))
+    if presenting(doc):
+        spec = replace(spec, icon=icon(w, KIND_ICONS["agenda"]),
+                       script=(script(w, SCRIPT_AGENDA),))
+    return spec
+
+
+def break_after(doc: Doc) -> int:
+    """The index of the topic the session's break follows: the middle of the session."""
+    return (len(doc.topics) - 1) // 2
+
+
+def script(w: Wording, message: str) -> Para:
+    return Para((Span(w.ui(message)),), english=w.ui.untranslated(message), script=True)
+
+
+def upset_script(w: Wording) -> tuple[Para, ...]:
+    """What to do if someone is upset; the helplines only when the clinic's profile names them."""
+    out = [script(w, SCRIPT_UPSET)]
+    helplines = w.doc.clinic.profile.deck.helplines
+    if helplines:
+        out.append(script(w, SCRIPT_HELPLINES))
+        out += [Para((Span(w.ltr(h.name)), Span(" "), Span(w.ltr(h.phone), bold=True)),
+                     bullet="bullet", script=True) for h in helplines]
+    return tuple(out)
+
+
+def welcome_slide(w: Wording) -> SlideSpec:
+    """Welcome, and the group's ground rules."""
+    items = tuple(Item((Para((Span(w.ui(rule)),), bullet="bullet",
+                             english=w.ui.untranslated(rule)),)) for rule in GROUND_RULES)
+    return SlideSpec("welcome", w.ui(WELCOME), w.ui.untranslated(WELCOME), items,
+                     icon=icon(w, KIND_ICONS["welcome"]),
+                     script=(script(w, SCRIPT_WELCOME), *upset_script(w)))
+
+
+def break_slide(w: Wording) -> SlideSpec:
+    text = Para((Span(w.ui(BREAK_TEXT)),), english=w.ui.untranslated(BREAK_TEXT))
+    return SlideSpec("break", w.ui(BREAK), w.ui.untranslated(BREAK), (Item((text,)),),
+                     icon=icon(w, KIND_ICONS["break"]), script=(script(w, SCRIPT_BREAK),))
+
+
+def recap_slide(w: Wording) -> SlideSpec:
+    """What we talked about: each topic's summary."""
+    items = tuple(Item(((w.marker_para(),) if "summary" in t.english else ())
+                       + (Para(w.spans(t.summary), bullet="bullet",
+                               english="summary" in t.english),)) for t in w.doc.topics)
+    return SlideSpec("recap", w.ui(RECAP), w.ui.untranslated(RECAP), items,
+                     icon=icon(w, KIND_ICONS["recap"]), script=(script(w, SCRIPT_RECAP),))
+
+
+def local_slide(w: Wording) -> SlideSpec:
+    """A titled slide the group fills in: where it meets, transport, local services."""
+    hint = Para((Span(w.ui(LOCAL_HINT)),), english=w.ui.untranslated(LOCAL_HINT), italic=True)
+    return SlideSpec("local", w.ui(LOCAL), w.ui.untranslated(LOCAL), (Item((hint,)),),
+                     icon=icon(w, KIND_ICONS["local"]), script=(script(w, SCRIPT_LOCAL),))
+
+
+def thanks_slide(w: Wording) -> SlideSpec:
+    """Thank you, the meeting's day, a line for the next meeting; the disclaimer."""
+    paras = [Para((Span(session_day(w)),), bold=True),
+             Para((Span(f"{w.ui(NEXT_MEETING)} "), Span("…" * 12)),
+                  english=w.ui.untranslated(NEXT_MEETING)),
+             w.ui_para(DISCLAIMER)]
+    return SlideSpec("thanks", w.ui(THANKS), w.ui.untranslated(THANKS),
+                     (Item(tuple(paras), tuple(paras)),), icon=icon(w, KIND_ICONS["thanks"]),
+                     script=(script(w, SCRIPT_CLOSING),))
+
+
+def presenter_slides(w: Wording, topics: list[list[SlideSpec]], head: list[SlideSpec],
+                     tail: list[SlideSpec]) -> list[SlideSpec]:
+    """A session: title, welcome, agenda, the topics with a break in the middle, recap, local
+    information, the clinic's closing slides (when it hosts), thank you.
+
+    Discussion and question slides get the facilitator's script for running them.
+    """
+    doc = w.doc
+    out = [head[0], welcome_slide(w), *head[1:]]
+    for number, slides in enumerate(topics):
+        out += slides
+        if number == break_after(doc) and len(topics) > 1:
+            out.append(break_slide(w))
+    out = [_run_script(w, s) for s in out]
+    last = [s for s in tail if doc.session.host or s.kind not in ("urgent", "closing")]
+    closing = [s for s in last if s.kind in ("urgent", "closing")]
+    return [*out, recap_slide(w), *[s for s in last if s not in closing], local_slide(w),
+            *closing, thanks_slide(w)]
+
+
+def _run_script(w: Wording, spec: SlideSpec) -> SlideSpec:
+    if spec.kind == "discussion":
+        return replace(spec, script=(script(w, SCRIPT_DISCUSSION), *upset_script(w)))
+    if spec.kind == "questions":
+        return replace(spec, script=(script(w, SCRIPT_QUESTIONS),))
+    return spec
 
 
 def topic_opener(w: Wording, topic: LocalizedTopic) -> SlideSpec:
@@ -323,7 +492,8 @@ def topic_opener(w: Wording, topic: LocalizedTopic) -> SlideSpec:
                      (Item(((w.marker_para(),) if summary_en else ())
                            + (Para(w.spans(topic.summary), english=summary_en),),
                            (Para(w.spans(topic.title), bold=True, english=title_en),
-                            Para(w.spans(topic.summary), english=summary_en))),))
+                            Para(w.spans(topic.summary), english=summary_en))),),
+                     icon=icon(w, TOPIC_ICONS.get(topic.id, TOPIC_ICON)))
 
 
 @dataclass(frozen=True)
@@ -448,9 +618,12 @@ def questions_slide(w: Wording, block: LocalizedBlock) -> SlideSpec:
     """A checklist ("Questions to ask") or a discussion ("Let's talk"), titled by the block."""
     kind = "questions" if block.type == "checklist" else "discussion"
     default = QUESTIONS if block.type == "checklist" else DISCUSSION
+    mark = icon(w, KIND_ICONS[kind])  # a question mark or speech bubbles: the two look apart
     if block.text:
-        return SlideSpec(kind, w.plain(block.text), block.en("text"), w.own_items(block))
-    return SlideSpec(kind, w.ui(default), w.ui.untranslated(default), w.own_items(block))
+        return SlideSpec(kind, w.plain(block.text), block.en("text"), w.own_items(block),
+                         icon=mark)
+    return SlideSpec(kind, w.ui(default), w.ui.untranslated(default), w.own_items(block),
+                     icon=mark)
 
 
 def image_slide(w: Wording, block: LocalizedBlock, title: str, english: bool,
@@ -544,16 +717,23 @@ def closing_slide(w: Wording) -> SlideSpec:
 
 
 def plan(doc: Doc, strings: Strings, logo: Picture | None = None) -> list[SlideSpec]:
-    """The slides of `doc`, in order: title, agenda, topics, glossary, links, urgent, contacts."""
+    """The slides of `doc`, in order: title, agenda, topics, glossary, links, urgent, contacts.
+
+    A support-group session's deck adds the presenter's slides (see `presenter_slides`).
+    """
     w = Wording(doc, strings)
-    slides = [title_slide(w, logo)]
+    head = [title_slide(w, logo)]
     if doc.kind == "bundle":
-        slides.append(agenda_slide(w))
+        head.append(agenda_slide(w))
     terms: list[tuple[str, Item]] = []
+    topics: list[list[SlideSpec]] = []
     for topic in doc.topics:
-        if doc.kind == "bundle":
-            slides.append(topic_opener(w, topic))
-        slides, found = topic_slides(w, topic, slides)
+        opener = [topic_opener(w, topic)] if doc.kind == "bundle" else []
+        slides, found = topic_slides(w, topic, opener)
+        topics.append(slides)
         terms += found
     last = [glossary_slide(w, terms), *link_slides(w), urgent_slide(w), closing_slide(w)]
-    return slides + [s for s in last if s is not None]
+    tail = [s for s in last if s is not None]
+    if presenting(doc):
+        return presenter_slides(w, topics, head, tail)
+    return head + [s for slides in topics for s in slides] + tail

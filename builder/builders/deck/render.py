@@ -30,7 +30,8 @@ class DeckBuilder:
         logo, warnings = clinic_logo(doc) if template.ours else (None, [])
         slides = plan(doc, strings, logo)
         setting = Setting.of(doc)
-        fitter = Fitter(template.layouts, setting, strings, template.slide_width)
+        fitter = Fitter(template.layouts, setting, strings, template.slide_width,
+                        doc.large_print)
         data = write(template, fit(slides, fitter), doc, setting, strings)
         # The same check as for leaflets: every character of the deck in an installed font
         # of the language (LibreOffice would quietly substitute, PowerPoint show boxes).

@@ -46,12 +46,71 @@ URGENT_EMERGENCY = N_("If you cannot reach us, or if it is an emergency, call yo
                       "emergency number.")
 URGENT_DEFAULT = N_("This list of warning signs is a default. Your clinic should check it and set "
                     "its own.")
+# A support-group session (issue #18): the presenter's slides and the facilitator's script.
+WELCOME = N_("Welcome")
+GROUND_RULES = (
+    N_("What is said in the group stays in the group."),
+    N_("We share experiences. We don't give medical advice: ask your own care team."),
+    N_("Everyone may speak, and no one has to."),
+    N_("Listen without interrupting, and be kind."),
+    N_("Take a break whenever you need one."),
+)
+# Translators: minutes on the agenda of a support-group session, e.g. "15 min".
+MINUTES = N_("%(minutes)s min")
+BREAK = N_("Break")
+BREAK_TEXT = N_("Stretch, have a drink, and come back when you are ready.")
+RECAP = N_("What we talked about")
+THANKS = N_("Thank you for coming")
+# Translators: followed by a line the facilitator fills in by hand or on the slide.
+NEXT_MEETING = N_("Our next meeting:")
+LOCAL = N_("Local information")
+LOCAL_HINT = N_("Add local information here: where we meet, transport, local services.")
+# Speaker notes: the facilitator's script, then the full text for reference.
+REFERENCE = N_("Full text, for reference:")
+SCRIPT_WELCOME = N_("Welcome everyone and say your name. Read the ground rules aloud and ask if "
+                    "anyone wants to add one. Show where the quiet corner and the toilets are.")
+SCRIPT_AGENDA = N_("Go through the plan and the times. Say that people can leave the room at "
+                   "any time.")
+SCRIPT_DISCUSSION = N_("Read each question aloud and give people a moment to think. Invite, do "
+                       "not push: anyone may pass. Share experiences, not medical advice.")
+SCRIPT_QUESTIONS = N_("Invite people to tick the questions they want to ask and to add their "
+                      "own. The answers come from their own care team.")
+SCRIPT_UPSET = N_("If someone is upset: pause, say that this is hard, and offer a break or the "
+                  "quiet corner. Suggest they talk to their care team.")
+# Translators: followed by helplines the clinic profile names, e.g. "Infoline +1 555 0100".
+SCRIPT_HELPLINES = N_("Helplines you can name:")
+SCRIPT_BREAK = N_("Say when you will start again. Check on anyone who seems upset.")
+SCRIPT_RECAP = N_("Go over what we talked about. Ask if anyone would like to share one thing "
+                  "they take away.")
+SCRIPT_LOCAL = N_("Before the session, write local information on this slide, or delete it.")
+SCRIPT_CLOSING = N_("Thank everyone for coming. Say when and where the next meeting is.")
+# The audience handout (--format handout): its two headings.
+HANDOUT_QUESTIONS = N_("Questions to ask your care team: tick the ones you want to ask")
+HANDOUT_SLIDES = N_("The slides, with room for your notes")
+# Alt text of the pictograms on slides, read out by screen readers.
+ICON_ALTS = {
+    "people-fill": N_("Pictogram: a group of people"),
+    "list-check": N_("Pictogram: a list"),
+    "question-circle-fill": N_("Pictogram: a question mark"),
+    "chat-dots-fill": N_("Pictogram: speech bubbles"),
+    "cup-hot-fill": N_("Pictogram: a hot drink"),
+    "arrow-repeat": N_("Pictogram: circular arrows"),
+    "heart-pulse-fill": N_("Pictogram: a heart"),
+    "hourglass-split": N_("Pictogram: an hourglass"),
+    "info-circle-fill": N_("Pictogram: an information sign"),
+    "geo-alt-fill": N_("Pictogram: a map pin"),
+    "journal-check": N_("Pictogram: a notebook"),
+}
 LEVEL_LABELS = {"easy": N_("Easy read"), "standard": N_("Standard"), "detailed": N_("Detailed")}
 
 MESSAGES = (CONTINUED, AGENDA, QUESTIONS, DISCUSSION, GLOSSARY, CONTACT, PHONE, EMAIL, SCAN, QR_ALT,
             NOT_YET, SOME_ENGLISH, DRAFT, TRANSLATED_REVIEWED, TRANSLATED_REVIEWED_BY,
             TRANSLATED_DRAFT, DISCLAIMER, KEYWORDS, URGENT, URGENT_LINE, URGENT_CALL,
-            URGENT_EMERGENCY, URGENT_DEFAULT, *LEVEL_LABELS.values())
+            URGENT_EMERGENCY, URGENT_DEFAULT, *LEVEL_LABELS.values(), WELCOME, *GROUND_RULES,
+            MINUTES, BREAK, BREAK_TEXT, RECAP, THANKS, NEXT_MEETING, LOCAL, LOCAL_HINT, REFERENCE,
+            SCRIPT_WELCOME, SCRIPT_AGENDA, SCRIPT_DISCUSSION, SCRIPT_QUESTIONS, SCRIPT_UPSET,
+            SCRIPT_HELPLINES, SCRIPT_BREAK, SCRIPT_RECAP, SCRIPT_LOCAL, SCRIPT_CLOSING,
+            HANDOUT_QUESTIONS, HANDOUT_SLIDES, *ICON_ALTS.values())
 _NAMED = re.compile(r"%\((\w+)\)")
 
 

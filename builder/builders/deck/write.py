@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import segno
+from lxml import etree
 from PIL import Image as PILImage
+from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE
+from pptx.util import Pt
 
 from builder import pptx_xml
+from builder.builders.deck import icons
 from builder.builders.deck.fit import FittedSlide
 from builder.builders.deck.paragraphs import Setting, fill
 from builder.builders.deck.plan import Para, Picture, Wording
@@ -19,13 +25,26 @@ from builder.builders.deck.styles import Box
 from builder.builders.deck.template import Template
 from builder.document import Doc
 from builder.markup import Span
+from builder.pptx_xml import A
+
+# Question slides and discussion prompts look apart: a band down the slide's edge in the
+# clinic's accent for questions to ask, a band across the top in a warm colour for "Let's talk".
+DISCUSSION_COLOUR = "#8a3b12"  # 8.6:1 on white
+BAND = 182880  # 0.2 in
+NUMBER_WIDTH, NUMBER_HEIGHT, NUMBER_MARGIN = 914400, 365760, 365760  # 1 in, 0.4 in, 0.4 in
 
 
 def write(template: Template, slides: list[FittedSlide], doc: Doc, setting: Setting,
           strings: Strings) -> bytes:
     """The deck's bytes: every slide, then every slide's notes, the properties, fixed zip times."""
     prs = template.prs
-    written = [(add_slide(prs, slide, setting), slide.notes) for slide in slides]
+    accent = doc.clinic.profile.accent if template.ours else "#1a1a1a"
+    written = []
+    for number, slide in enumerate(slides, 1):
+        page = add_slide(prs, slide, setting, accent)
+        if slide.spec.kind != "title":
+            add_slide_number(prs, page, number, setting)
+        written.append((page, slide.notes))
     # Notes slides after all slides, in order: their parts and relationships are numbered so.
     for page, notes in written:
         frame = page.notes_slide.notes_text_frame
@@ -37,9 +56,12 @@ def write(template: Template, slides: list[FittedSlide], doc: Doc, setting: Sett
     return pptx_xml.repack(out.getvalue(), doc.date)
 
 
-def add_slide(prs: Any, fitted: FittedSlide, setting: Setting) -> Any:
+def add_slide(prs: Any, fitted: FittedSlide, setting: Setting, accent: str = "#1f5f8b") -> Any:
     layout, region = fitted.layout, fitted.region
     slide = prs.slides.add_slide(layout.layout)
+    kind = fitted.spec.kind
+    if kind in ("questions", "discussion"):
+        add_band(prs, slide, kind, accent, setting.lang.rtl)
     title, body = None, None
     for ph in list(slide.placeholders):
         idx = ph.placeholder_format.idx
@@ -62,6 +84,13 @@ def add_slide(prs: Any, fitted: FittedSlide, setting: Setting) -> Any:
     picture = fitted.spec.picture
     if picture is not None and fitted.picture_box is not None:
         add_picture(slide, picture, fitted.picture_box)
+    mark = fitted.spec.icon
+    if mark is not None and mark.icon is not None and fitted.icon_box is not None:
+        colour = DISCUSSION_COLOUR if kind == "discussion" else accent
+        add_picture(slide, replace(mark, path=None), fitted.icon_box,
+                    icons.png(mark.icon, colour))
+        if title is not None:
+            _place(title, fitted.title_region.box)
     logo = fitted.spec.logo
     if logo is not None and logo.path is not None and fitted.logo_box is not None:
         box = fitted.logo_box
@@ -77,10 +106,65 @@ def _place(shape: Any, box: Box) -> None:
     shape.width, shape.height = box.width, box.height
 
 
-def add_picture(slide: Any, picture: Picture, box: Box) -> None:
+def add_band(prs: Any, slide: Any, kind: str, accent: str, rtl: bool) -> None:
+    """The colour band of a question slide (down its start edge) or a discussion (across its top).
+
+    Decoration only: marked so screen readers skip it.
+    """
+    width, height = int(prs.slide_width), int(prs.slide_height)
+    if kind == "questions":
+        box = (width - BAND if rtl else 0, 0, BAND, height)
+        colour = accent
+    else:
+        box = (0, 0, width, BAND)
+        colour = DISCUSSION_COLOUR
+    shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, *box)
+    shape.fill.solid()
+    shape.fill.fore_color.rgb = RGBColor.from_string(colour.lstrip("#"))
+    shape.line.fill.background()
+    shape.shadow.inherit = False
+    shape.name = f"{kind} band"
+    _decorative(shape)
+
+
+def _decorative(shape: Any) -> None:
+    """Marks a shape decorative (Office 2019+): screen readers pass over it."""
+    cnvpr = shape._element.find(".//{http://schemas.openxmlformats.org/presentationml/2006/main}"
+                                "cNvPr")
+    ext_lst = etree.SubElement(cnvpr, f"{A}extLst")
+    ext = etree.SubElement(ext_lst, f"{A}ext", uri="{C183D7F6-B498-43B3-948B-1728B52AA6E4}")
+    etree.SubElement(ext, "{http://schemas.microsoft.com/office/drawing/2017/decorative}"
+                          "decorative", val="1")
+
+
+def add_slide_number(prs: Any, slide: Any, number: int, setting: Setting) -> None:
+    """A slide-number field in the bottom corner: PowerPoint and LibreOffice renumber it when
+    slides are moved; `number` is only what shows before they do."""
+    rtl = setting.lang.rtl
+    left = NUMBER_MARGIN if rtl else int(prs.slide_width) - NUMBER_MARGIN - NUMBER_WIDTH
+    top = int(prs.slide_height) - NUMBER_MARGIN - NUMBER_HEIGHT
+    box = slide.shapes.add_textbox(left, top, NUMBER_WIDTH, NUMBER_HEIGHT)
+    box.name = "Slide number"
+    frame = box.text_frame
+    frame.margin_top = frame.margin_bottom = 0
+    p = frame.paragraphs[0]._p
+    etree.SubElement(p, f"{A}pPr", algn="l" if rtl else "r")
+    field = etree.SubElement(p, f"{A}fld", id="{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}",
+                             type="slidenum")
+    rpr = etree.SubElement(field, f"{A}rPr", lang="en-US", sz=str(int(Pt(14).pt * 100)))
+    fill = etree.SubElement(rpr, f"{A}solidFill")
+    etree.SubElement(fill, f"{A}srgbClr", val="404040")
+    pptx_xml.set_run_fonts(rpr, latin=setting.faces.latin, ea=setting.faces.ea,
+                           cs=setting.faces.cs, lang="en-US")
+    etree.SubElement(field, f"{A}t").text = str(number)
+
+
+def add_picture(slide: Any, picture: Picture, box: Box, data: bytes | None = None) -> None:
     """A picture scaled into `box`, centred, with alt text (python-pptx: the file name)."""
     source: Path | bytes
-    if picture.qr is not None:
+    if data is not None:
+        source = data
+    elif picture.qr is not None:
         qr = BytesIO()
         segno.make(picture.qr, error="m").save(qr, kind="png", scale=10, border=2)
         source = qr.getvalue()
