@@ -2,7 +2,9 @@
 
 Each worker calls `load_inputs` once per clinic profile and `render_job` per document. The server
 process keeps its own inputs too, only to localize (cheap) and compute `input_digest`: the name of
-the cached file, so a document rendered once is served at once, by any request.
+the cached file, so a document rendered once is served at once, by any request. A document is
+localized and hashed once per state of the project's files (`Prepared`, remembered), so a request
+for a cached file costs a dictionary look-up and a file read.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import multiprocessing
 import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -105,10 +109,29 @@ def _worker_render(root: str, clinic: str, stamp: str, spec: Spec) -> bytes:
 
 @dataclass
 class Prepared:
+    """One document localized, with the digest that names its cached file; one per project state."""
+
     spec: Spec
     inputs: Inputs
     doc: Doc
     digest: str
+    stamp: str = ""  # the state of the project's files it was made from: the workers use the same
+    _info: tuple[dt.date, dict] | None = dataclasses.field(default=None, repr=False)
+    _sha256: str = dataclasses.field(default="", repr=False)
+
+    @property
+    def info(self) -> dict:
+        """What staff must know before handing it out (`cell`), worked out once a day."""
+        today = dt.date.today()
+        if self._info is None or self._info[0] != today:
+            self._info = (today, cell(self.doc, self.inputs, today))
+        return self._info[1]
+
+    def sha256(self, data: bytes) -> str:
+        """The file's hash for the print log, computed once (the file never changes: same digest)."""
+        if not self._sha256:
+            self._sha256 = hashlib.sha256(data).hexdigest()
+        return self._sha256
 
 
 class Renderer:
@@ -126,17 +149,19 @@ class Renderer:
         self._stamp: tuple[float, str] = (-1e9, "")
         self._stored = 0
         self._prepared: OrderedDict[tuple[str, Spec], Prepared] = OrderedDict()
+        self._langs: tuple[str, list[str]] = ("", [])
+        self._checked: tuple[str, set[tuple]] = ("", set())
 
     # inputs ---------------------------------------------------------------------------------
     def stamp(self) -> str:
-        """Changes when content, catalogs or templates change on disk (looked at every 2 s)."""
+        """Changes when content, catalogs or templates change on disk (looked at every 2 s).
+
+        Walks the folders, so call it from a thread, never in the event loop."""
         now = time.monotonic()
         if now - self._stamp[0] > STAMP_SECONDS:
             latest = 0
             for folder in (self.project.content, self.project.locales, self.project.templates):
-                for path in folder.rglob("*"):
-                    with contextlib.suppress(OSError):
-                        latest = max(latest, path.stat().st_mtime_ns)
+                latest = max(latest, _latest_mtime(str(folder)))
             self._stamp = (now, str(latest))
         return self._stamp[1]
 
@@ -164,19 +189,40 @@ class Renderer:
 
         return load_library(self.project.content, self.project.cache)
 
+    def known_stamp(self) -> str:
+        """The last `stamp` seen, without walking: safe in the event loop. Requests refresh it
+        (in `prepare`, in a thread), so it is never more than one request behind."""
+        return self._stamp[1]
+
     def langs(self) -> list[str]:
-        return available_langs(self.project)
+        stamp = self.known_stamp()
+        if self._langs[0] != stamp or not self._langs[1]:
+            self._langs = (stamp, available_langs(self.project))
+        return self._langs[1]
+
+    def checked(self, key: tuple, check: Callable[[], object]) -> None:
+        """Run `check` (it raises on a bad request) once per request shape and project state."""
+        stamp = self.known_stamp()
+        known = self._checked
+        if known[0] == stamp and key in known[1]:
+            return
+        check()
+        if known[0] != stamp:
+            known = self._checked = (stamp, set())
+        if len(known[1]) < PREPARED_KEPT * 4:
+            known[1].add(key)
 
     def prepare(self, clinic: Path, spec: Spec) -> Prepared:
         """The document localized and its digest; remembered, as its inputs never change."""
-        key = (f"{clinic}|{self.stamp()}", spec)
+        stamp = self.stamp()
+        key = (f"{clinic}|{stamp}", spec)
         with self._lock:
             if key in self._prepared:
                 self._prepared.move_to_end(key)
                 return self._prepared[key]
         inputs = inputs_for(self.inputs(clinic), spec)
         doc = make_doc(inputs, spec.job())
-        prepared = Prepared(spec, inputs, doc, input_digest(inputs, spec.job(), doc))
+        prepared = Prepared(spec, inputs, doc, input_digest(inputs, spec.job(), doc), stamp)
         with self._lock:
             self._prepared[key] = prepared
             while len(self._prepared) > PREPARED_KEPT:
@@ -200,17 +246,23 @@ class Renderer:
         ext = prepared.spec.fmt
         return self.cache / prepared.digest[:2] / f"{prepared.digest}.{ext}"
 
-    def submit(self, clinic: Path, prepared: Prepared) -> Future[bytes]:
-        """The file's bytes: from the disk cache, from a render already running, or a new one."""
+    def cached(self, prepared: Prepared) -> bytes | None:
+        """The file's bytes if it was rendered before (a read from the page cache, cheap)."""
         path = self.cached_path(prepared)
-        done: Future[bytes] = Future()
         try:
             data = path.read_bytes()
         except OSError:  # not rendered yet, or just pruned
-            data = None
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # "last used", for prune
+        return data
+
+    def submit(self, clinic: Path, prepared: Prepared) -> Future[bytes]:
+        """The file's bytes: from the disk cache, from a render already running, or a new one."""
+        path = self.cached_path(prepared)
+        data = self.cached(prepared)
         if data is not None:
-            with contextlib.suppress(OSError):
-                os.utime(path)  # "last used", for prune
+            done: Future[bytes] = Future()
             done.set_result(data)
             return done
         with self._lock:
@@ -218,7 +270,7 @@ class Renderer:
             if running is not None:
                 return running
             future = self.pool.submit(_worker_render, str(self.project.root), str(clinic),
-                                      self.stamp(), prepared.spec)
+                                      prepared.stamp, prepared.spec)
             self._inflight[prepared.digest] = future
 
         def store(f: Future[bytes]) -> None:
@@ -300,6 +352,21 @@ def cell(doc: Doc, inputs: Inputs, today: dt.date) -> dict:
         "terms": [t.term for t in doc.glossary],
         "version": ", ".join(f"{t} {v}" for t, v, _d in doc.provenance.source_versions),
     }
+
+
+def _latest_mtime(folder: str) -> int:
+    """The newest modification time of anything under `folder` (os.scandir: a fraction of the
+    cost of Path.rglob and stat, which matters as it runs every 2 s under load)."""
+    latest = 0
+    pending = [folder]
+    while pending:
+        with contextlib.suppress(OSError), os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    latest = max(latest, entry.stat(follow_symlinks=False).st_mtime_ns)
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(entry.path)
+    return latest
 
 
 def prune(cache: Path, keep: int) -> None:

@@ -85,8 +85,8 @@ def new_api_token(session: Session, user: User, label: str) -> str:
 
 def user_for_token(session: Session, token: str) -> User | None:
     digest = hashlib.sha256(token.encode()).hexdigest()
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
-    return row.user if row else None
+    return session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id)
+                          .where(ApiToken.token_hash == digest))
 
 
 def secret_key(session: Session) -> str:

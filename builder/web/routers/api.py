@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from builder.errors import UsageError
-from builder.web.app import get_db, page
+from builder.web.app import get_db, page, web
 from builder.web.db import User
-from builder.web.routers.documents import deliver, make_spec, prepare
+from builder.web.renderer import Prepared
+from builder.web.routers.documents import as_file, make_spec, record
 from builder.web.routers.library import documents
 from builder.web.security import user_for_token
 
@@ -71,16 +74,37 @@ def list_documents(request: Request, user: User = Depends(token_user),
 
 
 @router.post("/render", responses={200: {"content": {"application/pdf": {}}},
+                                   401: {"description": "no API token, or one revoked"},
                                    422: {"description": "the CLI's error message, as JSON"}})
-async def render(request: Request, body: RenderRequest, user: User = Depends(token_user),
-                 db: Session = Depends(get_db)) -> Response:
+async def render(request: Request, body: RenderRequest) -> Response:
     """The file: the same checks and messages as `handout build`; logged like a staff print."""
-    if bool(body.topic) == bool(body.bundle):
-        raise UsageError("nothing selected: give --topic ID, --bundle ID or --all"
-                         if not body.topic else "give a topic or a bundle, not both")
-    kind, doc_id = ("topic", body.topic) if body.topic else ("bundle", body.bundle)
-    assert doc_id is not None
-    spec = make_spec(request, kind, doc_id, body.lang, body.level, body.format, body.paper or "",
-                     body.large_print)
-    clinic, prepared = await prepare(request, db, spec)
-    return await deliver(request, db, user, clinic, prepared, body.copies, False, kind, doc_id)
+    state = web(request)
+    kind, doc_id = ("topic", body.topic) if body.topic else ("bundle", body.bundle or "")
+
+    def start() -> tuple[User, Path, Prepared, bytes | None]:
+        """Token, checks, the localized document and, if it was rendered before, the file and
+        its print-log row: a cached file costs one trip to a thread and no render."""
+        with state.sessions() as db:
+            user = token_user(request, db)
+            if bool(body.topic) == bool(body.bundle):
+                raise UsageError("nothing selected: give --topic ID, --bundle ID or --all"
+                                 if not body.topic else "give a topic or a bundle, not both")
+            spec = make_spec(request, kind, doc_id, body.lang, body.level, body.format,
+                             body.paper or "", body.large_print)
+            clinic = state.clinic_path(db)
+            prepared = state.renderer.prepare(clinic, spec)
+            data = state.renderer.cached(prepared)
+            if data is not None:
+                record(db, user, prepared, data, body.copies, False, kind, doc_id)
+            return user, clinic, prepared, data
+
+    user, clinic, prepared, data = await run_in_threadpool(start)
+    if data is None:
+        data = await state.renderer.render(clinic, prepared)
+
+        def log() -> None:
+            with state.sessions() as db:
+                record(db, user, prepared, data, body.copies, False, kind, doc_id)
+
+        await run_in_threadpool(log)
+    return as_file(prepared, data, doc_id)
