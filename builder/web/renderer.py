@@ -93,6 +93,19 @@ def _worker_inputs(root: str, clinic: str, stamp: str) -> Inputs:
     return _WORKER[key]
 
 
+def _worker_start(server: int) -> None:
+    """End this worker when the server is gone. uvicorn re-raises SIGTERM after its shutdown, and
+    kill -9 runs no shutdown at all: either way the pool never sends its "stop", and a spawned
+    worker holds both ends of its task queue, so it would wait on it for ever."""
+
+    def watch() -> None:
+        while os.getppid() == server:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="watch-server", daemon=True).start()
+
+
 def _worker_warm(root: str, clinic: str, stamp: str) -> bool:
     _worker_inputs(root, clinic, stamp)
     return True
@@ -234,7 +247,8 @@ class Renderer:
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # spawn: a fresh interpreter, not a fork of a server with threads and sockets
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_worker_start, initargs=(os.getpid(),))
         return self._pool
 
     def warm(self, clinic: Path) -> None:

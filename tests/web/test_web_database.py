@@ -204,3 +204,49 @@ def test_handout_user_add_and_serve_refuses_the_network_without_an_admin(tmp_pat
     assert again.code == 2 and "already exists" in again.err
     with sessions(make_engine(url))() as db:
         assert authenticate(db, "alice", "a long password", "local") is not None
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL])
+def test_render_workers_end_with_the_server(tmp_path: Path, stop: signal.Signals) -> None:
+    """Workers that outlive `handout serve` (a ctrl-C, a service stop, kill -9) would keep their
+    memory and CPU on the clinic's machine for ever, waiting on a queue nobody writes to."""
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with sessions(engine)() as db:
+        add_user(db, "admin", "a long password", admin=True)
+    engine.dispose()
+    server = _start_server(url, free_port())
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline:  # the warm-up starts the one render worker
+        workers = [c for c in _children(server.pid) if "spawn_main" in
+                   Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace")]
+        if workers:
+            break
+        time.sleep(0.2)
+    assert workers, "no render worker started"
+    server.send_signal(stop)
+    server.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:  # do not leave them running after the test either
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"render workers {left} outlived the server ({stop.name})"
