@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,13 +24,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from builder.errors import BuilderError
 from builder.project import Project
 from builder.web import i18n
-from builder.web.db import User, has_admin, make_engine, migrate, sessions
+from builder.web.db import Profile, User, has_admin, make_engine, migrate, sessions
 from builder.web.renderer import Renderer
 from builder.web.security import csrf_ok, csrf_token, secret_key
 
 HERE = Path(__file__).parent
 MAX_BODY = 4_000_000  # bytes: a logo (2 MB) and a profile, with room for the form around them
 MAX_FORM_PART = 3_000_000
+PROFILE_VERSION = select(Profile.version).where(Profile.id == 1)  # built once: read per document
 
 
 @dataclass
@@ -78,12 +80,9 @@ class Web:
 
     def clinic_path(self, db: Session) -> Path:
         """The stored profile as files `load_clinic` reads; re-read only when its version changes."""
-        from sqlalchemy import select
-
-        from builder.web.db import Profile
         from builder.web.profile import current, materialize
 
-        version = db.scalar(select(Profile.version).where(Profile.id == 1))
+        version = db.connection().execute(PROFILE_VERSION).scalar()
         known = self._clinic
         if version is not None and known is not None and known[0] == version:
             return known[1]
@@ -246,7 +245,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     from builder.web.routers import api, auth, documents, kits, library, log, profile
 
-    for module in (auth, library, documents, kits, profile, log, api):
+    for module in (api, auth, library, documents, kits, profile, log):  # the API first: scripts
+        # call it most, and routes are matched in order
         app.include_router(module.router)
     return app
 
