@@ -142,7 +142,8 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     html = web(request).env.get_template(template).render(
         request=request, user=user, csrf=csrf_token(request.session), ui_lang=lang,
         ui_dir="rtl" if lang in i18n.RTL else "ltr", ui_langs=i18n.UI_LANGS,
-        language_name=i18n.language_name, path=request.url.path, **context)
+        language_name=i18n.language_name, html_lang=i18n.html_lang, path=request.url.path,
+        **context)
     return HTMLResponse(html, status_code=status)
 
 
@@ -168,14 +169,18 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = Headers(scope=scope).get("content-length")
+        request_headers = Headers(scope=scope)
+        length = request_headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             too_large = JSONResponse({"error": f"request too large: at most "
                                                f"{MAX_BODY // 1_000_000} MB"}, status_code=413)
             await too_large(scope, receive, send)
             return
+        # the account's language (put in the session at sign-in), else the browser's
         lang = (scope.get("session") or {}).get("ui_lang")
-        token = i18n.current_lang.set(lang if lang in i18n.UI_LANGS else "en")
+        if lang not in i18n.UI_LANGS:
+            lang = i18n.negotiate(request_headers.get("accept-language", "")[:500])
+        token = i18n.current_lang.set(lang)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -201,6 +206,9 @@ def create_app(settings: Settings) -> FastAPI:
                 state.renderer.warm(state.clinic_path(db))
         except BuilderError:
             pass  # a broken stored profile shows on the pages that need it
+        k = int(os.environ.get("HANDOUT_SERVER_NICE", "0"))
+        if k:
+            os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0) + k)
         yield
         state.renderer.close()
 

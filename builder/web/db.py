@@ -39,6 +39,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    ui_lang: Mapped[str | None] = mapped_column(String(16), nullable=True)  # staff pages; None: browser's
 
 
 class ApiToken(Base):

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import inspect, select, text
 
-from builder.web.db import PrintRecord, Profile, make_engine, migrate, sessions
+from builder.web.db import PrintRecord, Profile, User, make_engine, migrate, sessions
 from builder.web.profile import EditConflict, ProfileError, current, save, validate, with_logo
 from builder.web.security import AccountError, RateLimited, add_user, authenticate
 
@@ -79,6 +79,29 @@ def test_migrations_create_the_schema_and_are_idempotent(engine) -> None:  # typ
     tables = set(inspect(engine).get_table_names())
     assert {"users", "api_tokens", "clinic_profile", "kits", "print_log", "login_attempts",
             "alembic_version"} <= tables
+
+
+def test_the_page_language_migration_keeps_the_accounts(engine) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(REPO / "builder" / "web" / "migrations"))
+    with engine.begin() as connection:  # a database of the first release, with an account
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    assert "ui_lang" not in {c["name"] for c in inspect(engine).get_columns("users")}
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (name, password_hash, admin, created) "
+                                "VALUES ('early', 'x', true, CURRENT_TIMESTAMP)"))
+    migrate(engine)  # what the next start does
+    with sessions(engine)() as db:
+        user = db.scalar(select(User).where(User.name == "early"))
+        assert user is not None and user.admin and user.ui_lang is None  # the browser's, until chosen
+        user.ui_lang = "zh_Hans"
+        db.commit()
+    with sessions(engine)() as db:
+        assert db.scalar(select(User.ui_lang).where(User.name == "early")) == "zh_Hans"
 
 
 def test_accounts_passwords_and_rate_limit(engine) -> None:  # type: ignore[no-untyped-def]
