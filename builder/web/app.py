@@ -25,7 +25,7 @@ from builder.errors import BuilderError
 from builder.project import Project
 from builder.web import i18n
 from builder.web.db import Profile, User, has_admin, make_engine, migrate, sessions
-from builder.web.renderer import Renderer
+from builder.web.renderer import Renderer, yield_to_renders
 from builder.web.security import csrf_ok, csrf_token, secret_key
 
 HERE = Path(__file__).parent
@@ -206,9 +206,7 @@ def create_app(settings: Settings) -> FastAPI:
                 state.renderer.warm(state.clinic_path(db))
         except BuilderError:
             pass  # a broken stored profile shows on the pages that need it
-        k = int(os.environ.get("HANDOUT_SERVER_NICE", "0"))
-        if k:
-            os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0) + k)
+        yield_to_renders()
         yield
         state.renderer.close()
 

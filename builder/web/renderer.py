@@ -20,7 +20,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,7 @@ from pathlib import Path
 from builder.build import Inputs, Job, Options, available_langs, input_digest, load_inputs, make_doc
 from builder.content import Where
 from builder.document import Doc
+from builder.errors import BuilderError
 from builder.model import LEVELS, Bundle
 from builder.output import atomic_write_all
 from builder.project import Project
@@ -37,6 +38,7 @@ STAMP_SECONDS = 2.0
 CACHE_KEPT = 4000  # rendered files and previews kept on disk, the most recently used
 PRUNE_EVERY = 50  # renders between two looks at the cache's size
 PREPARED_KEPT = 512  # localized documents remembered by the server: bounded memory
+RENDERS_FIRST = 4  # nice steps between the request threads and the render workers (yield_to_renders)
 
 
 @dataclass(frozen=True)
@@ -93,10 +95,17 @@ def _worker_inputs(root: str, clinic: str, stamp: str) -> Inputs:
     return _WORKER[key]
 
 
-def _worker_start(server: int) -> None:
+def _worker_start(server: int, nice: int) -> None:
     """End this worker when the server is gone. uvicorn re-raises SIGTERM after its shutdown, and
     kill -9 runs no shutdown at all: either way the pool never sends its "stop", and a spawned
-    worker holds both ends of its task queue, so it would wait on it for ever."""
+    worker holds both ends of its task queue, so it would wait on it for ever.
+
+    Also run at the server's own priority, above its request threads (`yield_to_renders`): a
+    worker started again after a crash is spawned from a request thread; going back up needs
+    the privilege to, and without it the worker stays level with the requests, as before."""
+    with contextlib.suppress(OSError, AttributeError):
+        if os.getpriority(os.PRIO_PROCESS, 0) != nice:
+            os.setpriority(os.PRIO_PROCESS, 0, nice)
 
     def watch() -> None:
         while os.getppid() == server:
@@ -162,6 +171,8 @@ class Renderer:
         self._stamp: tuple[float, str] = (-1e9, "")
         self._stored = 0
         self._prepared: OrderedDict[tuple[str, Spec], Prepared] = OrderedDict()
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="handout-cache")
+        self._nice = os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else 0
         self._langs: tuple[str, list[str]] = ("", [])
         self._checked: tuple[str, set[tuple]] = ("", set())
 
@@ -248,7 +259,8 @@ class Renderer:
         if self._pool is None:
             # spawn: a fresh interpreter, not a fork of a server with threads and sockets
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_worker_start, initargs=(os.getpid(),))
+                                             initializer=_worker_start,
+                                             initargs=(os.getpid(), self._nice))
         return self._pool
 
     def warm(self, clinic: Path) -> None:
@@ -288,18 +300,30 @@ class Renderer:
             self._inflight[prepared.digest] = future
 
         def store(f: Future[bytes]) -> None:
-            try:
-                if f.exception() is None:
-                    atomic_write_all({path: f.result()})
-                    self._stored += 1
-                    if self._stored % PRUNE_EVERY == 0:
-                        prune(self.cache, CACHE_KEPT)
-            finally:
+            # runs before the waiting request gets its file: hand the write to another thread
+            if f.cancelled() or f.exception() is not None:
                 with self._lock:
                     self._inflight.pop(prepared.digest, None)
+            else:
+                self._writer.submit(self._store, path, prepared.digest, f.result())
 
         future.add_done_callback(store)
         return future
+
+    def _store(self, path: Path, digest: str, data: bytes) -> None:
+        """Write a rendered file to the cache, off the response path (it is synced to disk, and
+        every 50th write prunes the cache). Until it is written, requests for it get the bytes
+        from the finished render, which stays in `_inflight`."""
+        try:
+            atomic_write_all({path: data})
+            self._stored += 1
+            if self._stored % PRUNE_EVERY == 0:
+                prune(self.cache, CACHE_KEPT)
+        except (OSError, BuilderError):
+            pass  # a cache that cannot be written only costs a render next time
+        finally:
+            with self._lock:
+                self._inflight.pop(digest, None)
 
     async def render(self, clinic: Path, prepared: Prepared) -> bytes:
         try:
@@ -327,6 +351,7 @@ class Renderer:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+        self._writer.shutdown(wait=True)  # files being written are finished
 
     # the library's availability grid --------------------------------------------------------
     def availability(self, clinic: Path) -> dict:
@@ -366,6 +391,17 @@ def cell(doc: Doc, inputs: Inputs, today: dt.date) -> dict:
         "terms": [t.term for t in doc.glossary],
         "version": ", ".join(f"{t} {v}" for t, v, _d in doc.provenance.source_versions),
     }
+
+
+def yield_to_renders() -> None:
+    """Put the calling thread (the server's event loop; call it after `warm`) RENDERS_FIRST nice
+    steps below the render workers. The threads it starts later (request threads) inherit that;
+    the workers, already started, keep the server's priority. On a saturated machine a person
+    waits for a render (a second or more); a file from the cache costs about a millisecond of
+    CPU, so renders go first. Linux sets priority per thread; elsewhere this lowers the whole
+    process, workers started later included, which leaves them level as before."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0) + RENDERS_FIRST)
 
 
 def _latest_mtime(folder: str) -> int:

@@ -236,6 +236,11 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _nice(pid: int, thread: int) -> int:
+    stat = Path(f"/proc/{pid}/task/{thread}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
 def _alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] != "Z"
@@ -264,6 +269,10 @@ def test_render_workers_end_with_the_server(tmp_path: Path, stop: signal.Signals
             break
         time.sleep(0.2)
     assert workers, "no render worker started"
+    # renders go first: the worker keeps the server's priority, the event loop's thread yields
+    from builder.web.renderer import RENDERS_FIRST
+
+    assert _nice(server.pid, server.pid) == _nice(workers[0], workers[0]) + RENDERS_FIRST
     server.send_signal(stop)
     server.wait(timeout=30)
     deadline = time.monotonic() + 10
