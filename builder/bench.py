@@ -7,6 +7,8 @@ ratios (not seconds) are judged, so the table means the same on a slower machine
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import random
 import re
@@ -108,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a smaller matrix (English and Chinese only) for a fast look")
     parser.add_argument("--load-only", action="store_true",
                         help="only the web app under load (8 clients, 60 s)")
+    parser.add_argument("--load-seconds", type=float, default=LOAD_SECONDS, metavar="S",
+                        help="how long the web load runs (default 60; shorter for a quick look)")
     options = parser.parse_args(argv)
     repo = Path(__file__).resolve().parents[1]
     work = Path(tempfile.mkdtemp(prefix="handout-bench-"))
@@ -115,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("content", "templates", "locales"):
             shutil.copytree(repo / name, work / name, ignore=shutil.ignore_patterns("*.mo"))
         rows = [] if options.load_only else measure(work, options.quick)
-        rows += load(work)
+        rows += load(work, options.load_seconds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(table(rows))
@@ -205,9 +209,9 @@ def measure(work: Path, quick: bool) -> list[tuple[str, str, str, bool]]:
 
 LOAD_CLIENTS = 8
 LOAD_SECONDS = 60.0
-LOAD_MAX_REQUESTS = 20_000  # per client: the loop ends at whichever limit comes first
 UNCACHED_CLIENTS = 2  # as many as render workers: each waits for its file before asking again
 LOAD_LANGS = ("en", "es", "ar", "zh_Hans", "de", "fr")
+ONE_RENDER_SAMPLES = 12  # uncached documents asked for one at a time on the idle server
 
 
 def _rss_mb(pid: int) -> float:
@@ -234,52 +238,95 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _one_render_seconds(work: Path, bodies: list[dict]) -> float:
-    """The median time of rendering each of `bodies` alone, in this process: what a request waits
-    for at best. The same kinds of document as the load's uncached requests."""
-    from builder.build import Options, load_inputs, render_job
-    from builder.project import Project
-    from builder.web.renderer import Spec, inputs_for
+class _Connection:
+    """One keep-alive HTTP/1.1 connection: a lean client, so on a 2-core machine the CPU goes to
+    the server and its workers, not to the load generator (httpx costs ~1 ms of CPU a request)."""
 
-    inputs = load_inputs(Options(project=Project.at(work)), LOAD_LANGS)
-    times = []
-    for number, body in enumerate(bodies):
-        spec = Spec("topic", body["topic"], body["lang"], body["level"], "pdf", body["paper"],
-                    body["large_print"])
-        result = render_job(inputs_for(inputs, spec), spec.job(), verify=False)
-        if number:  # the first one warms caches
-            times.append(result.seconds)
-    return statistics.median(times)
+    def __init__(self, port: int, token: str):
+        self.port, self.token = port, token
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: dict) -> tuple[int, bytes]:
+        if self.writer is None or self.writer.is_closing():
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        data = json.dumps(body).encode()
+        self.writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+                          f"Authorization: Bearer {self.token}\r\nContent-Type: application/json\r\n"
+                          f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split()[1])
+        headers = dict(line.lower().split(": ", 1) for line in head[1:] if ": " in line)
+        if headers.get("transfer-encoding") == "chunked":
+            content = b""
+            while size := int((await self.reader.readline()).strip(), 16):
+                content += await self.reader.readexactly(size + 2)
+                content = content[:-2]
+            await self.reader.readline()
+        else:
+            content = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection") == "close":
+            self.close()
+        return status, content
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
 
 
-def _client(base: str, token: str, kind: str, bodies: list[dict], stop_at: float,
-            ) -> tuple[list[float], list[str]]:
-    """One load client: asks for `bodies` in turn (once each if uncached) until `stop_at`."""
-    import httpx
+async def _client(connection: _Connection, bodies: list[dict], once: bool, stop_at: float,
+                  times: list[float], errors: list[str]) -> None:
+    """One load client: asks for `bodies` in turn (each once if `once`) until `stop_at`."""
+    count = 0
+    while time.monotonic() < stop_at and not (once and count >= len(bodies)):
+        start = time.perf_counter()
+        try:
+            status, content = await connection.post("/api/render", bodies[count % len(bodies)])
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+            connection.close()
+        else:
+            if status == 200 and content[:5] == b"%PDF-":
+                times.append(time.perf_counter() - start)
+            else:
+                errors.append(f"{status}: {content[:80]!r}")
+        count += 1
 
-    times: list[float] = []
+
+async def _drive(port: int, token: str, server_pid: int, samples: list[dict],
+                 plans: list[tuple[str, list[dict]]], seconds: float,
+                 ) -> tuple[float, dict, list[str], list[float]]:
+    """One render alone (the median of `samples`, asked for one at a time on the idle server,
+    through the same workers), then the load: `plans`, one client each, all at once."""
+    connection = _Connection(port, token)
+    alone: list[float] = []
+    failed: list[str] = []
+    await _client(connection, samples, True, float("inf"), alone, failed)
+    connection.close()
+    if failed or len(alone) < 2:
+        sys.exit(f"bench: a render on the idle server failed: {failed[:1]}")
+    one_render = statistics.median(alone[1:])  # the first one warms the worker
+    timings: dict[str, list[float]] = {"cached": [], "uncached": []}
     errors: list[str] = []
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
-                      timeout=120) as http:
-        for count in range(LOAD_MAX_REQUESTS):
-            if time.time() > stop_at or (kind == "uncached" and count >= len(bodies)):
-                break
-            start = time.perf_counter()
-            try:
-                answer = http.post("/api/render", json=bodies[count % len(bodies)])
-                if answer.status_code == 200 and answer.content[:5] == b"%PDF-":
-                    times.append(time.perf_counter() - start)
-                else:
-                    errors.append(f"{answer.status_code}: {answer.text[:80]}")
-            except httpx.HTTPError as exc:
-                errors.append(f"{type(exc).__name__}: {exc}")
-    return times, errors
+    peak = [_rss_mb(server_pid)]
+    stop_at = time.monotonic() + seconds
+    connections = [_Connection(port, token) for _plan in plans]
+    clients = asyncio.gather(*(_client(c, bodies, kind == "uncached", stop_at, timings[kind], errors)
+                               for c, (kind, bodies) in zip(connections, plans, strict=True)))
+    while not clients.done():
+        await asyncio.wait([clients], timeout=0.5)
+        peak.append(_rss_mb(server_pid))
+    await clients
+    for c in connections:
+        c.close()
+    return one_render, timings, errors, peak
 
 
-def load(work: Path) -> list[tuple[str, str, str, bool]]:
+def load(work: Path, seconds: float = LOAD_SECONDS) -> list[tuple[str, str, str, bool]]:
     """8 clients for 60 s against `handout serve` on loopback: cached and uncached leaflets."""
     import itertools
-    from concurrent.futures import ProcessPoolExecutor
 
     import httpx
 
@@ -300,6 +347,7 @@ def load(work: Path) -> list[tuple[str, str, str, bool]]:
                                        "--project", str(work)), cwd=work, stdout=log, stderr=log,
                               env={**os.environ, "PYTHONPATH": str(repo)})
     headers = {"Authorization": f"Bearer {token}"}
+    load_before = os.getloadavg()[0]
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
             deadline = time.monotonic() + 60
@@ -321,25 +369,11 @@ def load(work: Path) -> list[tuple[str, str, str, bool]]:
                for large, paper, level, lang, t in itertools.product(
                    (True, False), ("letter", "a4"), ("easy", "detailed"), LOAD_LANGS, topics)]
         random.Random(14).shuffle(mix)
-        one_render = _one_render_seconds(work, mix[:9])  # before the load, with the server idle
-        timings: dict[str, list[float]] = {"cached": [], "uncached": []}
-        errors: list[str] = []
-        peak = [_rss_mb(server.pid)]
-        stop_at = time.time() + LOAD_SECONDS
-        # Each client in a process of its own, so clients never wait for each other's GIL and
-        # the times are the server's.
-        plans = [("uncached", mix[9 + n::UNCACHED_CLIENTS]) if n < UNCACHED_CLIENTS
+        samples, mix = mix[:ONE_RENDER_SAMPLES + 1], mix[ONE_RENDER_SAMPLES + 1:]
+        plans = [("uncached", mix[n::UNCACHED_CLIENTS]) if n < UNCACHED_CLIENTS
                  else ("cached", cached_set[n:] + cached_set[:n]) for n in range(LOAD_CLIENTS)]
-        with ProcessPoolExecutor(LOAD_CLIENTS) as clients:
-            futures = [clients.submit(_client, base, token, kind, bodies, stop_at)
-                       for kind, bodies in plans]
-            while not all(f.done() for f in futures):
-                peak.append(_rss_mb(server.pid))
-                time.sleep(0.5)
-            for (kind, _bodies), future in zip(plans, futures, strict=True):
-                times, failed = future.result()
-                timings[kind] += times
-                errors += failed
+        one_render, timings, errors, peak = asyncio.run(_drive(port, token, server.pid, samples,
+                                                               plans, seconds))
         alive = server.poll() is None
     finally:
         server.terminate()
@@ -348,6 +382,7 @@ def load(work: Path) -> list[tuple[str, str, str, bool]]:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+    load_after = os.getloadavg()[0]
 
     def p95(values: list[float]) -> float:
         return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else float("nan")
@@ -358,7 +393,7 @@ def load(work: Path) -> list[tuple[str, str, str, bool]]:
     cached, uncached = p95(timings["cached"]), p95(timings["uncached"])
     total = len(timings["cached"]) + len(timings["uncached"]) + len(errors)
     return [
-        (f"web load: {LOAD_CLIENTS} clients, {LOAD_SECONDS:.0f} s, {total} requests: errors",
+        (f"web load: {LOAD_CLIENTS} clients, {seconds:.0f} s, {total} requests: errors",
          f"{len(errors)}" + (f" ({errors[0][:60]})" if errors else ""), "0", not errors and alive),
         (f"web load: cached leaflet p95 ({len(timings['cached'])} requests)",
          f"{cached * 1000:.0f} ms (median {median(timings['cached']) * 1000:.0f} ms)", "<= 50 ms",
@@ -369,6 +404,8 @@ def load(work: Path) -> list[tuple[str, str, str, bool]]:
         ("web load: peak RSS, server and its render workers",
          f"{max(peak):.0f} MB (start {peak[0]:.0f} MB, end {peak[-1]:.0f} MB)", "<= 1500 MB",
          max(peak) <= 1500),
+        ("(info) load average (1 min) before / after the web load",
+         f"{load_before:.1f} / {load_after:.1f}", "-", True),
     ]
 
 

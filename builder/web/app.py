@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,13 +24,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from builder.errors import BuilderError
 from builder.project import Project
 from builder.web import i18n
-from builder.web.db import User, has_admin, make_engine, migrate, sessions
-from builder.web.renderer import Renderer
+from builder.web.db import Profile, User, has_admin, make_engine, migrate, sessions
+from builder.web.renderer import Renderer, yield_to_renders
 from builder.web.security import csrf_ok, csrf_token, secret_key
 
 HERE = Path(__file__).parent
 MAX_BODY = 4_000_000  # bytes: a logo (2 MB) and a profile, with room for the form around them
 MAX_FORM_PART = 3_000_000
+PROFILE_VERSION = select(Profile.version).where(Profile.id == 1)  # built once: read per document
 
 
 @dataclass
@@ -78,12 +80,9 @@ class Web:
 
     def clinic_path(self, db: Session) -> Path:
         """The stored profile as files `load_clinic` reads; re-read only when its version changes."""
-        from sqlalchemy import select
-
-        from builder.web.db import Profile
         from builder.web.profile import current, materialize
 
-        version = db.scalar(select(Profile.version).where(Profile.id == 1))
+        version = db.connection().execute(PROFILE_VERSION).scalar()
         known = self._clinic
         if version is not None and known is not None and known[0] == version:
             return known[1]
@@ -154,7 +153,8 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     html = web(request).env.get_template(template).render(
         request=request, user=user, csrf=csrf_token(request.session), ui_lang=lang,
         ui_dir="rtl" if lang in i18n.RTL else "ltr", ui_langs=i18n.UI_LANGS,
-        language_name=i18n.language_name, path=request.url.path, **context)
+        language_name=i18n.language_name, html_lang=i18n.html_lang, path=request.url.path,
+        **context)
     return HTMLResponse(html, status_code=status)
 
 
@@ -182,12 +182,16 @@ class Guard:
             return
         too_large = JSONResponse({"error": f"request too large: at most "
                                            f"{MAX_BODY // 1_000_000} MB"}, status_code=413)
-        length = Headers(scope=scope).get("content-length")
+        request_headers = Headers(scope=scope)
+        length = request_headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             await too_large(scope, receive, send)
             return
+        # the account's language (put in the session at sign-in), else the browser's
         lang = (scope.get("session") or {}).get("ui_lang")
-        token = i18n.current_lang.set(lang if lang in i18n.UI_LANGS else "en")
+        if lang not in i18n.UI_LANGS:
+            lang = i18n.negotiate(request_headers.get("accept-language", "")[:500])
+        token = i18n.current_lang.set(lang)
         started = False
         received = 0
 
@@ -236,6 +240,7 @@ def create_app(settings: Settings) -> FastAPI:
                 state.renderer.warm(state.clinic_path(db))
         except BuilderError:
             pass  # a broken stored profile shows on the pages that need it
+        yield_to_renders()
         yield
         state.renderer.close()
 
@@ -280,7 +285,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     from builder.web.routers import api, auth, documents, kits, library, log, profile, translate
 
-    for module in (auth, library, documents, kits, profile, log, api, translate):
+    for module in (api, auth, library, documents, kits, profile, log, translate):  # the API first: scripts
+        # call it most, and routes are matched in order
         app.include_router(module.router)
     return app
 

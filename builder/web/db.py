@@ -42,6 +42,7 @@ class User(Base):
     # translators see the translators' pages and the library, not printing, kits or the log
     translator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    ui_lang: Mapped[str | None] = mapped_column(String(16), nullable=True)  # staff pages; None: browser's
 
     @property
     def role(self) -> str:

@@ -1,7 +1,8 @@
-"""The staff UI's own gettext domain, `web`: English in the code, es and ar drafts in PO files.
+"""The staff UI's own gettext domain, `web`: English in the code, drafts of the shipped languages.
 
 Catalogs live in builder/web/locales/<lang>/LC_MESSAGES/web.po, apart from the documents'
-catalogs, so `handout i18n` and document builds never see them. Other languages show English.
+catalogs, so `handout i18n` and document builds never see them. A signed-in account's pages are
+in the language stored on the account; anonymous pages follow the browser's Accept-Language.
 
     python -m builder.web.i18n extract   # write builder/web/locales/web.pot
     python -m builder.web.i18n update    # merge it into every web.po
@@ -18,7 +19,8 @@ from babel import Locale
 
 HERE = Path(__file__).parent
 LOCALES = HERE / "locales"
-UI_LANGS = ("en", "es", "ar")
+# English and a draft catalog for every language the leaflets ship in
+UI_LANGS = ("en", "es", "fr", "de", "pt_BR", "ru", "ar", "hi", "zh_Hans", "zh_Hant", "ko", "vi")
 RTL = {"ar", "fa", "he", "ur"}
 
 
@@ -74,6 +76,44 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def language_name(lang: str) -> str:
     locale = Locale.parse(lang)
     return (locale.get_display_name(locale) or lang).capitalize()
+
+
+def html_lang(lang: str) -> str:
+    """The BCP 47 tag for `lang="…"`: zh_Hans -> zh-Hans, pt_BR -> pt-BR."""
+    return lang.replace("_", "-")
+
+
+@lru_cache(maxsize=256)
+def negotiate(accept_language: str) -> str:
+    """The staff-page language an Accept-Language header asks for; English when none matches.
+
+    Region and script variants go to the catalog that serves them (zh-TW -> zh_Hant, pt -> pt_BR,
+    es-MX -> es), by the same rules as `--lang`."""
+    from builder.build import resolve_lang
+    from builder.errors import BuilderError
+
+    wanted = []
+    for number, part in enumerate(accept_language.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if tag and tag != "*" and quality > 0:
+            wanted.append((-quality, number, tag.strip()))
+    for _quality, _number, tag in sorted(wanted):
+        try:
+            lang = resolve_lang(tag, list(UI_LANGS))
+        except (BuilderError, ValueError):
+            continue
+        if lang in UI_LANGS:
+            return lang
+        same = [known for known in UI_LANGS if known.split("_")[0] == lang.split("_")[0]]
+        if same:
+            return same[0]
+    return "en"
 
 
 def extract() -> Path:

@@ -2,7 +2,9 @@
 
 Each worker calls `load_inputs` once per clinic profile and `render_job` per document. The server
 process keeps its own inputs too, only to localize (cheap) and compute `input_digest`: the name of
-the cached file, so a document rendered once is served at once, by any request.
+the cached file, so a document rendered once is served at once, by any request. A document is
+localized and hashed once per state of the project's files (`Prepared`, remembered), so a request
+for a cached file costs a dictionary look-up and a file read.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import multiprocessing
 import os
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +28,7 @@ from pathlib import Path
 from builder.build import Inputs, Job, Options, available_langs, input_digest, load_inputs, make_doc
 from builder.content import Where
 from builder.document import Doc
+from builder.errors import BuilderError
 from builder.model import LEVELS, Bundle
 from builder.output import atomic_write_all
 from builder.project import Project
@@ -33,6 +38,7 @@ STAMP_SECONDS = 2.0
 CACHE_KEPT = 4000  # rendered files and previews kept on disk, the most recently used
 PRUNE_EVERY = 50  # renders between two looks at the cache's size
 PREPARED_KEPT = 512  # localized documents remembered by the server: bounded memory
+RENDERS_FIRST = 4  # nice steps between the request threads and the render workers (yield_to_renders)
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,26 @@ def _worker_inputs(root: str, clinic: str, stamp: str) -> Inputs:
     return _WORKER[key]
 
 
+def _worker_start(server: int, nice: int) -> None:
+    """End this worker when the server is gone. uvicorn re-raises SIGTERM after its shutdown, and
+    kill -9 runs no shutdown at all: either way the pool never sends its "stop", and a spawned
+    worker holds both ends of its task queue, so it would wait on it for ever.
+
+    Also run at the server's own priority, above its request threads (`yield_to_renders`): a
+    worker started again after a crash is spawned from a request thread; going back up needs
+    the privilege to, and without it the worker stays level with the requests, as before."""
+    with contextlib.suppress(OSError, AttributeError):
+        if os.getpriority(os.PRIO_PROCESS, 0) != nice:
+            os.setpriority(os.PRIO_PROCESS, 0, nice)
+
+    def watch() -> None:
+        while os.getppid() == server:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="watch-server", daemon=True).start()
+
+
 def _worker_warm(root: str, clinic: str, stamp: str) -> bool:
     _worker_inputs(root, clinic, stamp)
     return True
@@ -105,10 +131,29 @@ def _worker_render(root: str, clinic: str, stamp: str, spec: Spec) -> bytes:
 
 @dataclass
 class Prepared:
+    """One document localized, with the digest that names its cached file; one per project state."""
+
     spec: Spec
     inputs: Inputs
     doc: Doc
     digest: str
+    stamp: str = ""  # the state of the project's files it was made from: the workers use the same
+    _info: tuple[dt.date, dict] | None = dataclasses.field(default=None, repr=False)
+    _sha256: str = dataclasses.field(default="", repr=False)
+
+    @property
+    def info(self) -> dict:
+        """What staff must know before handing it out (`cell`), worked out once a day."""
+        today = dt.date.today()
+        if self._info is None or self._info[0] != today:
+            self._info = (today, cell(self.doc, self.inputs, today))
+        return self._info[1]
+
+    def sha256(self, data: bytes) -> str:
+        """The file's hash for the print log, computed once (the file never changes: same digest)."""
+        if not self._sha256:
+            self._sha256 = hashlib.sha256(data).hexdigest()
+        return self._sha256
 
 
 class Renderer:
@@ -126,17 +171,21 @@ class Renderer:
         self._stamp: tuple[float, str] = (-1e9, "")
         self._stored = 0
         self._prepared: OrderedDict[tuple[str, Spec], Prepared] = OrderedDict()
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="handout-cache")
+        self._nice = os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else 0
+        self._langs: tuple[str, list[str]] = ("", [])
+        self._checked: tuple[str, set[tuple]] = ("", set())
 
     # inputs ---------------------------------------------------------------------------------
     def stamp(self) -> str:
-        """Changes when content, catalogs or templates change on disk (looked at every 2 s)."""
+        """Changes when content, catalogs or templates change on disk (looked at every 2 s).
+
+        Walks the folders, so call it from a thread, never in the event loop."""
         now = time.monotonic()
         if now - self._stamp[0] > STAMP_SECONDS:
             latest = 0
             for folder in (self.project.content, self.project.locales, self.project.templates):
-                for path in folder.rglob("*"):
-                    with contextlib.suppress(OSError):
-                        latest = max(latest, path.stat().st_mtime_ns)
+                latest = max(latest, _latest_mtime(str(folder)))
             self._stamp = (now, str(latest))
         return self._stamp[1]
 
@@ -164,19 +213,40 @@ class Renderer:
 
         return load_library(self.project.content, self.project.cache)
 
+    def known_stamp(self) -> str:
+        """The last `stamp` seen, without walking: safe in the event loop. Requests refresh it
+        (in `prepare`, in a thread), so it is never more than one request behind."""
+        return self._stamp[1]
+
     def langs(self) -> list[str]:
-        return available_langs(self.project)
+        stamp = self.known_stamp()
+        if self._langs[0] != stamp or not self._langs[1]:
+            self._langs = (stamp, available_langs(self.project))
+        return self._langs[1]
+
+    def checked(self, key: tuple, check: Callable[[], object]) -> None:
+        """Run `check` (it raises on a bad request) once per request shape and project state."""
+        stamp = self.known_stamp()
+        known = self._checked
+        if known[0] == stamp and key in known[1]:
+            return
+        check()
+        if known[0] != stamp:
+            known = self._checked = (stamp, set())
+        if len(known[1]) < PREPARED_KEPT * 4:
+            known[1].add(key)
 
     def prepare(self, clinic: Path, spec: Spec) -> Prepared:
         """The document localized and its digest; remembered, as its inputs never change."""
-        key = (f"{clinic}|{self.stamp()}", spec)
+        stamp = self.stamp()
+        key = (f"{clinic}|{stamp}", spec)
         with self._lock:
             if key in self._prepared:
                 self._prepared.move_to_end(key)
                 return self._prepared[key]
         inputs = inputs_for(self.inputs(clinic), spec)
         doc = make_doc(inputs, spec.job())
-        prepared = Prepared(spec, inputs, doc, input_digest(inputs, spec.job(), doc))
+        prepared = Prepared(spec, inputs, doc, input_digest(inputs, spec.job(), doc), stamp)
         with self._lock:
             self._prepared[key] = prepared
             while len(self._prepared) > PREPARED_KEPT:
@@ -188,7 +258,9 @@ class Renderer:
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # spawn: a fresh interpreter, not a fork of a server with threads and sockets
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_worker_start,
+                                             initargs=(os.getpid(), self._nice))
         return self._pool
 
     def warm(self, clinic: Path) -> None:
@@ -200,17 +272,23 @@ class Renderer:
         ext = prepared.spec.fmt
         return self.cache / prepared.digest[:2] / f"{prepared.digest}.{ext}"
 
-    def submit(self, clinic: Path, prepared: Prepared) -> Future[bytes]:
-        """The file's bytes: from the disk cache, from a render already running, or a new one."""
+    def cached(self, prepared: Prepared) -> bytes | None:
+        """The file's bytes if it was rendered before (a read from the page cache, cheap)."""
         path = self.cached_path(prepared)
-        done: Future[bytes] = Future()
         try:
             data = path.read_bytes()
         except OSError:  # not rendered yet, or just pruned
-            data = None
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # "last used", for prune
+        return data
+
+    def submit(self, clinic: Path, prepared: Prepared) -> Future[bytes]:
+        """The file's bytes: from the disk cache, from a render already running, or a new one."""
+        path = self.cached_path(prepared)
+        data = self.cached(prepared)
         if data is not None:
-            with contextlib.suppress(OSError):
-                os.utime(path)  # "last used", for prune
+            done: Future[bytes] = Future()
             done.set_result(data)
             return done
         with self._lock:
@@ -218,22 +296,34 @@ class Renderer:
             if running is not None:
                 return running
             future = self.pool.submit(_worker_render, str(self.project.root), str(clinic),
-                                      self.stamp(), prepared.spec)
+                                      prepared.stamp, prepared.spec)
             self._inflight[prepared.digest] = future
 
         def store(f: Future[bytes]) -> None:
-            try:
-                if f.exception() is None:
-                    atomic_write_all({path: f.result()})
-                    self._stored += 1
-                    if self._stored % PRUNE_EVERY == 0:
-                        prune(self.cache, CACHE_KEPT)
-            finally:
+            # runs before the waiting request gets its file: hand the write to another thread
+            if f.cancelled() or f.exception() is not None:
                 with self._lock:
                     self._inflight.pop(prepared.digest, None)
+            else:
+                self._writer.submit(self._store, path, prepared.digest, f.result())
 
         future.add_done_callback(store)
         return future
+
+    def _store(self, path: Path, digest: str, data: bytes) -> None:
+        """Write a rendered file to the cache, off the response path (it is synced to disk, and
+        every 50th write prunes the cache). Until it is written, requests for it get the bytes
+        from the finished render, which stays in `_inflight`."""
+        try:
+            atomic_write_all({path: data})
+            self._stored += 1
+            if self._stored % PRUNE_EVERY == 0:
+                prune(self.cache, CACHE_KEPT)
+        except (OSError, BuilderError):
+            pass  # a cache that cannot be written only costs a render next time
+        finally:
+            with self._lock:
+                self._inflight.pop(digest, None)
 
     async def render(self, clinic: Path, prepared: Prepared) -> bytes:
         try:
@@ -261,6 +351,7 @@ class Renderer:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+        self._writer.shutdown(wait=True)  # files being written are finished
 
     # the library's availability grid --------------------------------------------------------
     def availability(self, clinic: Path) -> dict:
@@ -300,6 +391,32 @@ def cell(doc: Doc, inputs: Inputs, today: dt.date) -> dict:
         "terms": [t.term for t in doc.glossary],
         "version": ", ".join(f"{t} {v}" for t, v, _d in doc.provenance.source_versions),
     }
+
+
+def yield_to_renders() -> None:
+    """Put the calling thread (the server's event loop; call it after `warm`) RENDERS_FIRST nice
+    steps below the render workers. The threads it starts later (request threads) inherit that;
+    the workers, already started, keep the server's priority. On a saturated machine a person
+    waits for a render (a second or more); a file from the cache costs about a millisecond of
+    CPU, so renders go first. Linux sets priority per thread; elsewhere this lowers the whole
+    process, workers started later included, which leaves them level as before."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0) + RENDERS_FIRST)
+
+
+def _latest_mtime(folder: str) -> int:
+    """The newest modification time of anything under `folder` (os.scandir: a fraction of the
+    cost of Path.rglob and stat, which matters as it runs every 2 s under load)."""
+    latest = 0
+    pending = [folder]
+    while pending:
+        with contextlib.suppress(OSError), os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    latest = max(latest, entry.stat(follow_symlinks=False).st_mtime_ns)
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(entry.path)
+    return latest
 
 
 def prune(cache: Path, keep: int) -> None:

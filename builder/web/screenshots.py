@@ -18,6 +18,9 @@ PAGES = [  # (file name, account, UI language, path)
     ("web-kits.png", "admin", "en", "/kits"),
     ("web-log.png", "admin", "en", "/log"),
     ("web-library-ar.png", "admin", "ar", "/library?lang=ar&level=easy"),
+    ("web-library-zh_Hans.png", "admin", "zh_Hans", "/library?lang=zh_Hans&level=easy"),
+    ("web-library-hi.png", "admin", "hi", "/library?lang=hi&level=standard"),
+    ("web-tokens.png", "admin", "en", "/tokens"),
 ]
 
 
@@ -30,13 +33,15 @@ def main(out: Path) -> None:
     from builder.project import Project
     from builder.web.app import Settings, create_app
     from builder.web.db import Kit, sessions
-    from builder.web.security import add_user
+    from builder.web.i18n import html_lang
+    from builder.web.security import add_user, new_api_token
 
     folder = Path(tempfile.mkdtemp(prefix="handout-shots-"))
     app = create_app(Settings(project=Project.at(), database_url=f"sqlite:///{folder / 'web.db'}",
                               data=folder, workers=2))
     with sessions(app.state.web.engine)() as db:
-        add_user(db, "admin", "screenshot password", admin=True)
+        admin = add_user(db, "admin", "screenshot password", admin=True)
+        new_api_token(db, admin, "Health record system (nightly export)")
         db.add(Kit(name="First relapse visit", topics="relapsed-refractory\nchoosing-treatment\n"
                                                       "questions-to-ask"))
         db.commit()
@@ -69,7 +74,7 @@ def main(out: Path) -> None:
         for name, _account, lang, path in PAGES:
             page.goto("/library")
             page.select_option("#ui-lang", lang)
-            page.wait_for_selector(f"html[lang={lang}]")
+            page.wait_for_selector(f"html[lang={html_lang(lang)}]")
             page.goto(path)
             for details in page.locator("details").all()[:1]:
                 details.locator("summary").click()

@@ -10,7 +10,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from builder.web.db import ApiToken, LoginAttempt, Setting, User, utcnow
@@ -87,10 +87,21 @@ def new_api_token(session: Session, user: User, label: str) -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+_TOKEN_ACCOUNT = (select(User.id, User.name).join(ApiToken, ApiToken.user_id == User.id)
+                  .where(ApiToken.token_hash == bindparam("digest")))  # built once: every API call
+
+
+def account_for_token(session: Session, token: str) -> tuple[int, str] | None:
+    """The account (id, name) of an API token; None for an unknown or revoked one. Never cached,
+    so a revoked token is refused at once, by every instance of the server."""
     digest = hashlib.sha256(token.encode()).hexdigest()
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
-    return row.user if row else None
+    row = session.connection().execute(_TOKEN_ACCOUNT, {"digest": digest}).first()
+    return None if row is None else (row.id, row.name)
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    account = account_for_token(session, token)
+    return None if account is None else session.get(User, account[0])
 
 
 def secret_key(session: Session) -> str:

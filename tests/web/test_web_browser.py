@@ -147,6 +147,67 @@ def test_arabic_staff_pages_are_right_to_left(chromium, live_server: str) -> Non
     page.context.close()
 
 
+def test_the_page_language_follows_the_account_across_sign_out_and_in(chromium, live_server: str,  # type: ignore[no-untyped-def]
+                                                                     ) -> None:
+    from builder.web.i18n import _catalog
+
+    chinese, hindi = _catalog("zh_Hans")[0], _catalog("hi")[0]
+    admin = signed_in(chromium, live_server, ADMIN)
+    admin.goto("/accounts")
+    admin.get_by_label("Account name").fill("lang.nurse")
+    admin.get_by_label("Password").fill("lang nurse password")
+    admin.get_by_role("button", name="Add the account").click()
+    admin.context.close()
+
+    def sign_in(page) -> None:  # type: ignore[no-untyped-def]
+        page.goto("/login")
+        page.locator("#name").fill("lang.nurse")
+        page.locator("#password").fill("lang nurse password")
+        page.locator("main button[type=submit]").click()
+        page.wait_for_url("**/library")
+
+    context = chromium.new_context(base_url=live_server, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    sign_in(page)
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_label("Page language").select_option("zh_Hans")
+    page.wait_for_selector("html[lang=zh-Hans]")
+    page.get_by_role("button", name=chinese["Sign out"]).click()
+    page.wait_for_url("**/login")
+    assert page.locator("html").get_attribute("lang") == "en"  # the browser's, for the next person
+    sign_in(page)
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"  # the account's, at once
+    page.get_by_role("link", name=chinese["Kits"]).click()
+    page.wait_for_url("**/kits")
+    assert page.get_by_role("heading", name=chinese["Kits"], exact=True).count() == 1
+    context.close()
+    # a Hindi browser gets the sign-in page in Hindi before anyone signs in
+    context = chromium.new_context(base_url=live_server, locale="hi-IN")
+    page = context.new_page()
+    page.goto("/login")
+    assert page.locator("html").get_attribute("lang") == "hi"
+    assert page.get_by_role("button", name=hindi["Sign in"]).count() == 1
+    context.close()
+
+
+def test_a_token_revoked_in_the_browser_is_refused_by_the_api(chromium, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    page = signed_in(chromium, live_server, STAFF)
+    page.get_by_role("link", name="API tokens").click()
+    page.get_by_label("What the token is for").fill("browser-made script")
+    page.get_by_role("button", name="Make a token").click()
+    token = page.locator("#new-token").inner_text()
+    auth = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{live_server}/api/documents", headers=auth, timeout=120).status_code == 200
+    page.locator("tr", has_text="browser-made script").get_by_role("button", name="Revoke").click()
+    page.wait_for_url("**/tokens?revoked=1")
+    assert page.get_by_role("status").inner_text().startswith("Token revoked")
+    assert httpx.get(f"{live_server}/api/documents", headers=auth, timeout=120).status_code == 401
+    page.context.close()
+
+
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 def test_keyboard_only_reaches_search(chromium, live_server: str) -> None:  # type: ignore[no-untyped-def]
     page = signed_in(chromium, live_server, STAFF)

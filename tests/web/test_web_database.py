@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import inspect, select, text
 
-from builder.web.db import PrintRecord, Profile, make_engine, migrate, sessions
+from builder.web.db import PrintRecord, Profile, User, make_engine, migrate, sessions
 from builder.web.profile import EditConflict, ProfileError, current, save, validate, with_logo
 from builder.web.security import AccountError, RateLimited, add_user, authenticate
 
@@ -79,6 +79,29 @@ def test_migrations_create_the_schema_and_are_idempotent(engine) -> None:  # typ
     tables = set(inspect(engine).get_table_names())
     assert {"users", "api_tokens", "clinic_profile", "kits", "print_log", "login_attempts",
             "alembic_version"} <= tables
+
+
+def test_the_page_language_migration_keeps_the_accounts(engine) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(REPO / "builder" / "web" / "migrations"))
+    with engine.begin() as connection:  # a database of the first release, with an account
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    assert "ui_lang" not in {c["name"] for c in inspect(engine).get_columns("users")}
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (name, password_hash, admin, created) "
+                                "VALUES ('early', 'x', true, CURRENT_TIMESTAMP)"))
+    migrate(engine)  # what the next start does
+    with sessions(engine)() as db:
+        user = db.scalar(select(User).where(User.name == "early"))
+        assert user is not None and user.admin and user.ui_lang is None  # the browser's, until chosen
+        user.ui_lang = "zh_Hans"
+        db.commit()
+    with sessions(engine)() as db:
+        assert db.scalar(select(User.ui_lang).where(User.name == "early")) == "zh_Hans"
 
 
 def test_accounts_passwords_and_rate_limit(engine) -> None:  # type: ignore[no-untyped-def]
@@ -205,3 +228,58 @@ def test_handout_user_add_and_serve_refuses_the_network_without_an_admin(tmp_pat
     assert again.code == 2 and "already exists" in again.err
     with sessions(make_engine(url))() as db:
         assert authenticate(db, "alice", "a long password", "local") is not None
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _nice(pid: int, thread: int) -> int:
+    stat = Path(f"/proc/{pid}/task/{thread}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL])
+def test_render_workers_end_with_the_server(tmp_path: Path, stop: signal.Signals) -> None:
+    """Workers that outlive `handout serve` (a ctrl-C, a service stop, kill -9) would keep their
+    memory and CPU on the clinic's machine for ever, waiting on a queue nobody writes to."""
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with sessions(engine)() as db:
+        add_user(db, "admin", "a long password", admin=True)
+    engine.dispose()
+    server = _start_server(url, free_port())
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline:  # the warm-up starts the one render worker
+        workers = [c for c in _children(server.pid) if "spawn_main" in
+                   Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace")]
+        if workers:
+            break
+        time.sleep(0.2)
+    assert workers, "no render worker started"
+    # renders go first: the worker keeps the server's priority, the event loop's thread yields
+    from builder.web.renderer import RENDERS_FIRST
+
+    assert _nice(server.pid, server.pid) == _nice(workers[0], workers[0]) + RENDERS_FIRST
+    server.send_signal(stop)
+    server.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:  # do not leave them running after the test either
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"render workers {left} outlived the server ({stop.name})"

@@ -171,7 +171,7 @@ def test_a_kit_shows_when_its_content_changed_since_it_was_last_printed(
 
 @pytest.fixture(scope="module")
 def token(site: dict) -> str:
-    page = site["admin"].post("/accounts/tokens", {"label": "EHR"}, token_from="/accounts")
+    page = site["admin"].post("/tokens", {"label": "EHR"}, token_from="/tokens")
     found = re.search(r'<code id="new-token">([^<]+)</code>', page.text)
     assert found
     return found.group(1)

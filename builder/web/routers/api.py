@@ -2,32 +2,52 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from builder.errors import UsageError
-from builder.web.app import get_db, page
+from builder.web.app import get_db, page, web
 from builder.web.db import User
-from builder.web.routers.documents import deliver, make_spec, prepare
+from builder.web.renderer import Prepared
+from builder.web.routers.documents import as_file, make_spec, record
 from builder.web.routers.library import documents
-from builder.web.security import user_for_token
+from builder.web.security import account_for_token, user_for_token
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 
+def _bearer(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _refused() -> HTTPException:
+    return HTTPException(401, "send an API token: 'Authorization: Bearer <token>' "
+                              "(make one on the API tokens page; a revoked token no longer works)",
+                         headers={"WWW-Authenticate": "Bearer"})
+
+
 def token_user(request: Request, db: Session = Depends(get_db)) -> User:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    user = user_for_token(db, token.strip()) if scheme.lower() == "bearer" and token else None
+    token = _bearer(request)
+    user = user_for_token(db, token) if token else None
     if user is None:
-        raise HTTPException(401, "send an API token: 'Authorization: Bearer <token>' "
-                                 "(an administrator makes one on the Accounts page)",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise _refused()
     return user
+
+
+def token_account(request: Request, db: Session) -> str:
+    """The name of the token's account (no ORM object: every API call reads it), or a 401."""
+    token = _bearer(request)
+    account = account_for_token(db, token) if token else None
+    if account is None:
+        raise _refused()
+    return account[1]
 
 
 class RenderRequest(BaseModel):
@@ -71,16 +91,37 @@ def list_documents(request: Request, user: User = Depends(token_user),
 
 
 @router.post("/render", responses={200: {"content": {"application/pdf": {}}},
+                                   401: {"description": "no API token, or one revoked"},
                                    422: {"description": "the CLI's error message, as JSON"}})
-async def render(request: Request, body: RenderRequest, user: User = Depends(token_user),
-                 db: Session = Depends(get_db)) -> Response:
+async def render(request: Request, body: RenderRequest) -> Response:
     """The file: the same checks and messages as `handout build`; logged like a staff print."""
-    if bool(body.topic) == bool(body.bundle):
-        raise UsageError("nothing selected: give --topic ID, --bundle ID or --all"
-                         if not body.topic else "give a topic or a bundle, not both")
-    kind, doc_id = ("topic", body.topic) if body.topic else ("bundle", body.bundle)
-    assert doc_id is not None
-    spec = make_spec(request, kind, doc_id, body.lang, body.level, body.format, body.paper or "",
-                     body.large_print)
-    clinic, prepared = await prepare(request, db, spec)
-    return await deliver(request, db, user, clinic, prepared, body.copies, False, kind, doc_id)
+    state = web(request)
+    kind, doc_id = ("topic", body.topic) if body.topic else ("bundle", body.bundle or "")
+
+    def start() -> tuple[str, Path, Prepared, bytes | None]:
+        """Token, checks, the localized document and, if it was rendered before, the file and
+        its print-log row: a cached file costs one trip to a thread and no render."""
+        with state.sessions() as db:
+            account = token_account(request, db)
+            if bool(body.topic) == bool(body.bundle):
+                raise UsageError("nothing selected: give --topic ID, --bundle ID or --all"
+                                 if not body.topic else "give a topic or a bundle, not both")
+            spec = make_spec(request, kind, doc_id, body.lang, body.level, body.format,
+                             body.paper or "", body.large_print)
+            clinic = state.clinic_path(db)
+            prepared = state.renderer.prepare(clinic, spec)
+            data = state.renderer.cached(prepared)
+            if data is not None:
+                record(db, account, prepared, data, body.copies, False, kind, doc_id)
+            return account, clinic, prepared, data
+
+    account, clinic, prepared, data = await run_in_threadpool(start)
+    if data is None:
+        data = await state.renderer.render(clinic, prepared)
+
+        def log() -> None:
+            with state.sessions() as db:
+                record(db, account, prepared, data, body.copies, False, kind, doc_id)
+
+        await run_in_threadpool(log)
+    return as_file(prepared, data, doc_id)

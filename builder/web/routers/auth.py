@@ -6,9 +6,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from builder.web import i18n
-from builder.web.app import admin_user, checked_form, get_db, page
+from builder.web.app import admin_user, checked_form, current_user, get_db, page
 from builder.web.db import ROLES, ApiToken, User, has_admin, set_role
 from builder.web.i18n import gettext as _
 from builder.web.security import AccountError, RateLimited, add_user, authenticate, new_api_token
@@ -44,18 +45,19 @@ async def login(request: Request, db: Session = Depends(get_db)) -> Response:
     if user is None:
         return page(request, "login.html", status=401, name=name,
                     error=_("That account name and password do not match."))
-    lang = request.session.get("ui_lang")
+    # the account's own language; else one picked on this page before signing in; else the browser's
+    lang = user.ui_lang if user.ui_lang in i18n.UI_LANGS else request.session.get("ui_lang")
     request.session.clear()  # a new session on sign-in: no fixation
-    request.session.update({"user": user.id, "ui_lang": lang or "en"})
+    request.session["user"] = user.id
+    if lang in i18n.UI_LANGS:
+        request.session["ui_lang"] = lang
     return RedirectResponse("/", status_code=303)
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     await checked_form(request)
-    lang = request.session.get("ui_lang")
-    request.session.clear()
-    request.session["ui_lang"] = lang or "en"
+    request.session.clear()  # the next person at this computer gets their browser's language
     return RedirectResponse("/login", status_code=303)
 
 
@@ -85,14 +87,20 @@ async def setup(request: Request, db: Session = Depends(get_db)) -> Response:
 
 
 @router.post("/ui-language")
-async def ui_language(request: Request) -> Response:
+async def ui_language(request: Request, db: Session = Depends(get_db)) -> Response:
+    """The staff pages' language: kept on the account (every later sign-in), or for this visit."""
     form = await checked_form(request)
     lang = _text(form, "lang", 16)
     if lang not in i18n.UI_LANGS:
         raise HTTPException(400, _("Unknown language for the staff pages."))
     request.session["ui_lang"] = lang
+    user_id = request.session.get("user")
+    user = db.get(User, user_id) if isinstance(user_id, int) else None
+    if user is not None:
+        user.ui_lang = lang
+        await run_in_threadpool(db.commit)
     back = _text(form, "next", 200)
-    return RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/",
+    return RedirectResponse(back if back.startswith("/") and not back.startswith(("//", "/\\")) else "/",
                             status_code=303)
 
 
@@ -102,13 +110,12 @@ def accounts(request: Request, user: User = Depends(admin_user), db: Session = D
     return _accounts(request, user, db)
 
 
-def _accounts(request: Request, user: User, db: Session, status: int = 200, error: str | None = None,
-              token: str | None = None) -> Response:
+def _accounts(request: Request, user: User, db: Session, status: int = 200,
+              error: str | None = None) -> Response:
     users = db.scalars(select(User).order_by(User.name)).all()
-    tokens = db.scalars(select(ApiToken).order_by(ApiToken.created)).all()
     roles = [("staff", _("Staff")), ("translator", _("Translator")), ("admin", _("Administrator"))]
-    return page(request, "accounts.html", status=status, user=user, users=users, tokens=tokens,
-                error=error, new_token=token, roles=roles)
+    return page(request, "accounts.html", status=status, user=user, users=users, error=error,
+                roles=roles)
 
 
 @router.post("/accounts")
@@ -145,9 +152,38 @@ async def change_role(request: Request, account_id: int, user: User = Depends(ad
     return RedirectResponse("/accounts", status_code=303)
 
 
-@router.post("/accounts/tokens")
-async def add_token(request: Request, user: User = Depends(admin_user),
+# -- API tokens: every account makes and revokes its own; administrators see and revoke all ---------
+
+def _tokens_page(request: Request, user: User, db: Session, **context: object) -> Response:
+    query = select(ApiToken).order_by(ApiToken.created, ApiToken.id)
+    if not user.admin:
+        query = query.where(ApiToken.user_id == user.id)
+    return page(request, "tokens.html", user=user, tokens=db.scalars(query).all(),
+                **{"new_token": None, "revoked": False, **context})
+
+
+@router.get("/tokens")
+def tokens(request: Request, revoked: str = "", user: User = Depends(current_user),
+           db: Session = Depends(get_db)) -> Response:
+    return _tokens_page(request, user, db, revoked=revoked == "1")
+
+
+@router.post("/tokens")
+async def add_token(request: Request, user: User = Depends(current_user),
                     db: Session = Depends(get_db)) -> Response:
     form = await checked_form(request)
-    token = new_api_token(db, user, _text(form, "label", 80))
-    return _accounts(request, user, db, token=token)
+    label = _text(form, "label", 80).strip()
+    token = await run_in_threadpool(new_api_token, db, user, label)
+    return _tokens_page(request, user, db, new_token=token)  # shown once, never stored
+
+
+@router.post("/tokens/{token_id}/revoke")
+async def revoke_token(request: Request, token_id: int, user: User = Depends(current_user),
+                       db: Session = Depends(get_db)) -> Response:
+    await checked_form(request)
+    row = db.get(ApiToken, token_id)
+    if row is None or not (user.admin or row.user_id == user.id):
+        raise HTTPException(404, _("No such token."))
+    db.delete(row)  # the next call with it finds no token: refused at once
+    await run_in_threadpool(db.commit)
+    return RedirectResponse("/tokens?revoked=1", status_code=303)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -18,13 +17,14 @@ from builder.web.app import checked_form, current_user, get_db, page, web
 from builder.web.db import PrintRecord, User
 from builder.web.i18n import gettext as _
 from builder.web.i18n import ngettext
-from builder.web.renderer import Prepared, Spec, cell, page_count, real_fallbacks
+from builder.web.renderer import Prepared, Spec, page_count, real_fallbacks
 
 router = APIRouter()
 PAPERS = ("a4", "letter")
 MEDIA = {"pdf": "application/pdf",
          "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
 MAX_COPIES = 500
+LOG_ROW = insert(PrintRecord.__table__)  # type: ignore[arg-type]
 
 
 def make_spec(request: Request, kind: str, doc_id: str, lang: str, level: str, fmt: str = "pdf",
@@ -37,7 +37,8 @@ def make_spec(request: Request, kind: str, doc_id: str, lang: str, level: str, f
     state = web(request)
     options = Options(project=state.settings.project, langs=[lang[:40]], levels=[level[:40]],
                       formats=[fmt[:20]], **{f"{kind}s": [doc_id[:100]]})  # type: ignore[arg-type]
-    plan(state.renderer.inputs_lib(), options)
+    state.renderer.checked((kind, doc_id, lang, level, fmt),
+                           lambda: plan(state.renderer.inputs_lib(), options))
     return Spec(kind, doc_id, lang, level, fmt, paper or None, large_print)
 
 
@@ -65,7 +66,7 @@ def review_state(prepared: Prepared) -> str:
 
 
 def info_for(prepared: Prepared) -> dict:
-    return cell(prepared.doc, prepared.inputs, dt.date.today())
+    return prepared.info
 
 
 async def prepare(request: Request, db: Session, spec: Spec) -> tuple[Path, Prepared]:
@@ -79,28 +80,36 @@ async def prepare(request: Request, db: Session, spec: Spec) -> tuple[Path, Prep
     return await run_in_threadpool(work)
 
 
-async def deliver(request: Request, db: Session, user: User, clinic: Path, prepared: Prepared,
-                  copies: int, acknowledged: bool, kind: str, label: str) -> Response:
-    """Render (or take from the cache), record in the print log, hand the file out."""
-    state = web(request)
-    data = await state.renderer.render(clinic, prepared)
-    info = info_for(prepared)
+def record(db: Session, account: str, prepared: Prepared, data: bytes, copies: int,
+           acknowledged: bool, kind: str, label: str) -> None:
+    """One row of the print log for a file handed out (blocks: call it in a thread).
+
+    One INSERT built once, not the ORM's unit of work: this runs for every file handed out."""
+    info, spec = prepared.info, prepared.spec
+    db.connection().execute(LOG_ROW, {
+        "account": account, "kind": kind, "document": label, "lang": spec.lang,
+        "level": spec.level, "format": spec.fmt, "paper": prepared.inputs.paper,
+        "large_print": spec.large_print, "copies": copies, "content_version": info["version"],
+        "digest": prepared.sha256(data), "review_state": review_state(prepared),
+        "warnings": " | ".join(warnings(info)) if acknowledged else "",
+        "acknowledged": acknowledged})
+    db.commit()
+
+
+def as_file(prepared: Prepared, data: bytes, label: str) -> Response:
     spec = prepared.spec
-
-    def record() -> None:
-        db.add(PrintRecord(account=user.name, kind=kind, document=label, lang=spec.lang,
-                           level=spec.level, format=spec.fmt, paper=prepared.inputs.paper,
-                           large_print=spec.large_print, copies=copies,
-                           content_version=info["version"], digest=hashlib.sha256(data).hexdigest(),
-                           review_state=review_state(prepared),
-                           warnings=" | ".join(warnings(info)) if acknowledged else "",
-                           acknowledged=acknowledged))
-        db.commit()
-
-    await run_in_threadpool(record)
     name = f"{label}-{spec.lang}-{spec.level}{'-large' if spec.large_print else ''}.{spec.fmt}"
     return Response(data, media_type=MEDIA[spec.fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+async def deliver(request: Request, db: Session, user: User, clinic: Path, prepared: Prepared,
+                  copies: int, acknowledged: bool, kind: str, label: str) -> Response:
+    """Render (or take from the cache), record in the print log, hand the file out."""
+    data = await web(request).renderer.render(clinic, prepared)
+    await run_in_threadpool(record, db, user.name, prepared, data, copies, acknowledged, kind,
+                            label)
+    return as_file(prepared, data, label)
 
 
 def _flag(value: object) -> bool:

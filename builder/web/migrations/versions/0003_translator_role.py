@@ -1,14 +1,14 @@
 """translator role: users.translator
 
 Revision ID: 0002_translator
-Revises: 0001
+Revises: 0002 (account UI language)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0002_translator'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
