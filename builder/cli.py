@@ -255,6 +255,31 @@ def serve(host: str, port: int, database: str | None, workers: int, project: Pat
     run(_project(project), host, port, database, workers)
 
 
+@cli.command(context_settings=CONTEXT)
+@click.option("--lang", required=True, metavar="CODE", help="The language you translate into.")
+@click.option("--topic", metavar="ID", default=None, help="The topic to preview.")
+@click.option("--bundle", metavar="ID", default=None, help="The bundle to preview (instead of a topic).")
+@click.option("--level", type=click.Choice(["easy", "standard", "detailed"]), default="standard",
+              show_default=True, help="Reading level.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True,
+              help="Port on 127.0.0.1 (the preview is never served to other machines).")
+@click.option("--clinic", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Clinic profile YAML (default: templates/clinic/demo.yaml).")
+@project_option
+def preview(lang: str, topic: str | None, bundle: str | None, level: str, port: int,
+            clinic: Path | None, project: Path | None) -> None:
+    """Live preview for translators: the leaflet redrawn in the browser on every save.
+
+    Watches content/, locales/, templates/ and the clinic profile; each entry's box on the page
+    shows whether it is untranslated, stale, fails QA or overflows, with its .po file and line.
+    """
+    from builder.preview.server import serve as run
+
+    if topic and bundle:
+        raise click.UsageError("give --topic or --bundle, not both")
+    run(_project(project), lang, topic, bundle, level, port, clinic)
+
+
 @cli.group(context_settings=CONTEXT)
 def user() -> None:
     """Accounts of the web app."""

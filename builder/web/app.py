@@ -244,9 +244,9 @@ def create_app(settings: Settings) -> FastAPI:
                                  "problems": problems}, status_code=422)
         return page(request, "error.html", status=422, message="; ".join(problems), user=None)
 
-    from builder.web.routers import api, auth, documents, kits, library, log, profile
+    from builder.web.routers import api, auth, documents, kits, library, log, preview, profile
 
-    for module in (auth, library, documents, kits, profile, log, api):
+    for module in (auth, library, documents, kits, profile, log, api, preview):
         app.include_router(module.router)
     return app
 
