@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import random
 import re
 import shutil
@@ -108,14 +109,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="a smaller matrix (English and Chinese only) for a fast look")
     parser.add_argument("--load-only", action="store_true",
                         help="only the web app under load (8 clients, 60 s)")
+    parser.add_argument("--preview-only", action="store_true",
+                        help="only the live preview: save -> new page images, 20 saves")
     options = parser.parse_args(argv)
     repo = Path(__file__).resolve().parents[1]
     work = Path(tempfile.mkdtemp(prefix="handout-bench-"))
     try:
         for name in ("content", "templates", "locales"):
             shutil.copytree(repo / name, work / name, ignore=shutil.ignore_patterns("*.mo"))
-        rows = [] if options.load_only else measure(work, options.quick)
-        rows += load(work)
+        if options.preview_only:
+            rows = preview(work)
+        else:
+            rows = [] if options.load_only else measure(work, options.quick)
+            rows += load(work)
+            if not options.load_only:
+                rows += preview(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(table(rows))
@@ -369,6 +377,119 @@ def load(work: Path) -> list[tuple[str, str, str, bool]]:
         ("web load: peak RSS, server and its render workers",
          f"{max(peak):.0f} MB (start {peak[0]:.0f} MB, end {peak[-1]:.0f} MB)", "<= 1500 MB",
          max(peak) <= 1500),
+    ]
+
+
+# -- the translators' live preview -------------------------------------------------------------
+
+PREVIEW_SAVES = 20
+PREVIEW_LANG = "fr"
+PREVIEW_WORDS = ("vraiment", "toujours", "aussi", "ensuite", "souvent", "parfois", "encore")
+
+
+def _set_msgstr(path: Path, context: str, text: str) -> None:
+    """Write a new one-line msgstr for the entry `context`, as a PO editor saves the file."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    start = lines.index(f'msgctxt "{context}"')
+    at = next(n for n in range(start, len(lines)) if lines[n].startswith("msgstr"))
+    end = next(n for n in range(at + 1, len(lines) + 1)
+               if n == len(lines) or not lines[n].startswith('"'))
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+    lines[at:end] = [f'msgstr "{quoted}"']
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _sse(url: str, arrived: queue.SimpleQueue) -> None:
+    """Read a server-sent event stream; put (arrival time, snapshot) for each event."""
+    import json
+
+    import httpx
+
+    try:
+        with httpx.Client(timeout=None) as client, client.stream("GET", url) as answer:
+            for line in answer.iter_lines():
+                if line.startswith("data: "):
+                    arrived.put((time.perf_counter(), json.loads(line[6:])))
+    except httpx.HTTPError:
+        return  # the server has stopped
+
+
+def preview(work: Path) -> list[tuple[str, str, str, bool]]:
+    """Save a .po entry 20 times under `handout preview`; each time, the time from the save to
+    the server-sent event with the new text, and to its changed page images fetched."""
+    import threading
+
+    import httpx
+
+    port = _free_port()
+    repo = Path(__file__).resolve().parents[1]
+    base = f"http://127.0.0.1:{port}/preview/{PREVIEW_LANG}/{TOPIC}/standard"
+    log = (work / "preview.log").open("w")
+    server = subprocess.Popen(_handout("preview", "--project", str(work), "--lang", PREVIEW_LANG,
+                                       "--topic", TOPIC, "--port", str(port)),
+                              cwd=work, stdout=log, stderr=log,
+                              env={**os.environ, "PYTHONPATH": str(repo)})
+    po = work / "locales" / PREVIEW_LANG / "LC_MESSAGES" / f"{TOPIC}.po"
+    to_event: list[float] = []
+    to_images: list[float] = []
+    renders: list[float] = []
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(base + "/state.json", timeout=60).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    sys.exit("bench: the preview did not start:\n"
+                             + (work / "preview.log").read_text()[-2000:])
+                time.sleep(0.3)
+        arrived: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=_sse, args=(base + "/events", arrived), daemon=True).start()
+        _at, snapshot = arrived.get(timeout=60)
+        paragraphs = [e for e in snapshot["entries"] if e["ctx"].startswith(TOPIC + "/")
+                      and e["boxes"] and e["translation"]
+                      and len(e["translation"]) > 60 and not any(c.isdigit() for c in e["translation"])]
+        seen = {p["name"] for p in snapshot["pages"]}
+        with httpx.Client(timeout=60) as client:
+            for number in range(PREVIEW_SAVES + 1):  # the first save warms what a save touches
+                entry = paragraphs[number % len(paragraphs)]
+                text = f"{entry['translation']} {PREVIEW_WORDS[number % len(PREVIEW_WORDS)]}"
+                time.sleep(0.3)  # a person does not save ten times a second
+                start = time.perf_counter()
+                _set_msgstr(po, entry["ctx"], text)
+                while True:
+                    at, snapshot = arrived.get(timeout=30)
+                    mine = next(e for e in snapshot["entries"] if e["ctx"] == entry["ctx"])
+                    if mine["translation"] == text:
+                        break
+                new = [p["name"] for p in snapshot["pages"] if p["name"] not in seen]
+                for name in new:
+                    client.get(f"{base}/pages/{name}.png").raise_for_status()
+                seen |= set(new)
+                if number:
+                    to_event.append(at - start)
+                    to_images.append(time.perf_counter() - start)
+                    renders.append(snapshot["ms"] / 1000)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+    def p95(values: list[float]) -> float:
+        return statistics.quantiles(values, n=20)[-1]
+
+    worst = p95(to_images)
+    return [
+        (f"live preview: save -> new page images in the browser, p95 ({PREVIEW_SAVES} saves)",
+         f"{worst * 1000:.0f} ms (median {statistics.median(to_images) * 1000:.0f} ms)",
+         "<= 1000 ms", worst <= 1.0),
+        ("(info) save -> server-sent event; of which rendering",
+         f"p95 {p95(to_event) * 1000:.0f} ms; median render {statistics.median(renders) * 1000:.0f} ms",
+         "-", True),
     ]
 
 

@@ -1,0 +1,89 @@
+"""Boxes from WeasyPrint's layout: one per entry and page, inside the page, over the printed text.
+
+Checked against the leaflet as `handout build` writes it: every `data-entry` of its HTML has a
+box, and the text MuPDF reads inside each box of the built PDF is that entry's text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from .test_preview_core import TOPIC, open_preview
+
+
+@pytest.fixture
+def hub(project: Path):  # type: ignore[no-untyped-def]
+    from builder.preview.hub import Hub
+    from builder.project import Project
+
+    found = Hub(Project(project), watch=False)
+    yield found
+    found.close()
+
+
+def built(handout, project: Path, lang: str, level: str, fmt: str) -> Path:  # type: ignore[no-untyped-def]
+    run = handout("build", "--topic", TOPIC, "--lang", lang, "--level", level, "--format", fmt,
+                  "--out", str(project / "out"), "--quiet", "--jobs", "1")
+    assert run.code == 0, run.err
+    return project / "out" / lang / level / f"{TOPIC}.{fmt}"
+
+
+def squeeze(text: str) -> str:
+    """Text as MuPDF and we may differ on it: no spaces, soft hyphens or line-end hyphens."""
+    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    return re.sub(r"-\s*\n|\s+", "", text)
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar", "zh_Hans"])
+def test_one_box_per_entry_and_page_inside_the_page(hub, project: Path, handout, lang: str) -> None:  # type: ignore[no-untyped-def]
+    html = built(handout, project, lang, "standard", "html").read_text(encoding="utf-8")
+    printed = set(re.findall(r'data-entry="([^"]+)"', html))
+    _key, preview = open_preview(hub, lang)
+    snapshot = preview.snapshot
+    placed = {e["key"] for e in snapshot["entries"] if e["boxes"]}
+    assert placed == printed  # every printed entry has a box; nothing else has one
+    assert len(printed) > 20
+    for item in snapshot["entries"]:
+        pages = [b["page"] for b in item["boxes"]]
+        assert len(pages) == len(set(pages)), item["ctx"]  # one box per page it is on
+        for box in item["boxes"]:
+            assert 0 <= box["page"] < len(snapshot["pages"])
+            assert 0 <= box["x"] and box["x"] + box["w"] <= 1, item["ctx"]
+            assert 0 <= box["y"] and box["y"] + box["h"] <= 1, item["ctx"]
+            assert box["w"] > 0 and box["h"] > 0
+    if lang != "fr":
+        return
+    # Without a box: what only the deck shows (slide bullets, slide, notes, discussion blocks).
+    deck_only = {f"Block type: {kind}." for kind in ("slide", "notes", "discussion")}
+    for item in snapshot["entries"]:
+        if not item["boxes"]:
+            assert item["key"].endswith("#slide") or deck_only & set(item["comments"]), item["ctx"]
+
+
+@pytest.mark.parametrize("lang", ["fr", "zh_Hans"])
+def test_each_box_covers_its_text_on_the_right_page_of_the_built_pdf(  # type: ignore[no-untyped-def]
+        hub, project: Path, handout, lang: str) -> None:
+    import pymupdf
+
+    pdf = built(handout, project, lang, "standard", "pdf")
+    _key, preview = open_preview(hub, lang)
+    checked = 0
+    with pymupdf.open(pdf) as document:
+        assert document.page_count == len(preview.snapshot["pages"])
+        for item in preview.snapshot["entries"]:
+            if not item["boxes"] or item["key"].endswith("#alt"):
+                continue
+            box = item["boxes"][0]  # where the entry starts
+            page = document[box["page"]]
+            width, height = page.rect.width, page.rect.height
+            clip = pymupdf.Rect(box["x"] * width, box["y"] * height,
+                                (box["x"] + box["w"]) * width, (box["y"] + box["h"]) * height)
+            inside = squeeze(page.get_text("text", clip=clip))
+            start = squeeze(item["shown"])[:12]
+            assert start and start in inside, (item["ctx"], start, inside[:200])
+            checked += 1
+    assert checked > 20
