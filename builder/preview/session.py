@@ -96,6 +96,11 @@ class Preview:
         self._render_problem: Problem | None = None
 
     @property
+    def layout(self) -> Layout | None:
+        """The document as last laid out (None until it could be)."""
+        return self._layout
+
+    @property
     def chain(self) -> list[str]:
         return self.ws.chain(self.target.lang)
 
