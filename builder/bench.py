@@ -387,18 +387,6 @@ PREVIEW_LANG = "fr"
 PREVIEW_WORDS = ("vraiment", "toujours", "aussi", "ensuite", "souvent", "parfois", "encore")
 
 
-def _set_msgstr(path: Path, context: str, text: str) -> None:
-    """Write a new one-line msgstr for the entry `context`, as a PO editor saves the file."""
-    lines = path.read_text(encoding="utf-8").split("\n")
-    start = lines.index(f'msgctxt "{context}"')
-    at = next(n for n in range(start, len(lines)) if lines[n].startswith("msgstr"))
-    end = next(n for n in range(at + 1, len(lines) + 1)
-               if n == len(lines) or not lines[n].startswith('"'))
-    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
-    lines[at:end] = [f'msgstr "{quoted}"']
-    path.write_text("\n".join(lines), encoding="utf-8")
-
-
 def _sse(url: str, arrived: queue.SimpleQueue) -> None:
     """Read a server-sent event stream; put (arrival time, snapshot) for each event."""
     import json
@@ -420,6 +408,8 @@ def preview(work: Path) -> list[tuple[str, str, str, bool]]:
     import threading
 
     import httpx
+
+    from builder.preview.edit import set_msgstr
 
     port = _free_port()
     repo = Path(__file__).resolve().parents[1]
@@ -457,7 +447,7 @@ def preview(work: Path) -> list[tuple[str, str, str, bool]]:
                 text = f"{entry['translation']} {PREVIEW_WORDS[number % len(PREVIEW_WORDS)]}"
                 time.sleep(0.3)  # a person does not save ten times a second
                 start = time.perf_counter()
-                _set_msgstr(po, entry["ctx"], text)
+                set_msgstr(po, entry["ctx"], text)
                 while True:
                     at, snapshot = arrived.get(timeout=30)
                     mine = next(e for e in snapshot["entries"] if e["ctx"] == entry["ctx"])

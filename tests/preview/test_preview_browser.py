@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from .po_edit import set_msgstr
+from builder.preview.edit import set_msgstr
+
 from .test_preview_core import PARAGRAPH, TOPIC
 
 CHROMIUM = Path("/usr/bin/chromium")

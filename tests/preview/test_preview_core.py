@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .po_edit import msgid_of, set_msgstr
+from builder.preview.edit import msgid_of, set_msgstr
 
 TOPIC = "relapsed-refractory"
 

@@ -1,4 +1,5 @@
-"""Edit one entry of a PO file on disk, as a translator's editor saves it."""
+"""Edit one entry of a PO file on disk as a translator's editor saves it: for `make bench`, the
+README pictures and the tests of the live preview."""
 
 from __future__ import annotations
 
@@ -21,10 +22,6 @@ def set_msgstr(path: Path, context: str, text: str, previous: str | None = None)
     return start + 2  # 1-based line of the msgid, right after the msgctxt
 
 
-def quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def msgid_of(path: Path, context: str) -> str:
     """The English of an entry (its msgid, joined over continuation lines)."""
     lines = path.read_text(encoding="utf-8").split("\n")
@@ -35,3 +32,10 @@ def msgid_of(path: Path, context: str) -> str:
             break
         parts.append(line)
     return "".join(p[1:-1] for p in parts).replace('\\"', '"').replace("\\\\", "\\")
+
+
+def quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+__all__ = ["msgid_of", "set_msgstr"]
