@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-# A word, a number or a run of punctuation, with the space after it: "38 °C" changing to "39 °C"
-# shows as one word replaced, not as a jumble of letters.
-_TOKEN = re.compile(r"\w+\s*|[^\w\s]+\s*|\s+")
+# A word, a number, a run of punctuation or of space: "38 °C" changing to "39 °C" shows as one
+# number replaced, not as a jumble of letters; spaces are tokens of their own, so a removed word
+# keeps the space before it.
+_TOKEN = re.compile(r"\w+|[^\w\s]+|\s+")
 
 Piece = tuple[str, str]  # ("=" same, "-" only in the old English, "+" only in the new; text)
 
@@ -26,16 +27,24 @@ def word_diff(old: str, new: str) -> list[Piece]:
         else:
             out.append((op, text))
 
-    # Compare words without their trailing space: "dose " and "dose." differ, "dose" and
-    # "dose " do not.
-    matcher = SequenceMatcher(None, [t.rstrip() for t in a], [t.rstrip() for t in b],
-                              autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            add("=", b[j1:j2])
+    ops = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    # A lone space kept between two changes belongs to them: "some months" -> "a time" reads as
+    # one phrase replaced, not as "some" -> "a", " ", "months" -> "time".
+    spans: list[tuple[bool, int, int, int, int]] = []
+    for index, (op, i1, i2, j1, j2) in enumerate(ops):
+        between = 0 < index < len(ops) - 1 and ops[index - 1][0] != "equal" \
+            and ops[index + 1][0] != "equal" and not "".join(a[i1:i2]).strip()
+        changed = op != "equal" or between
+        if changed and spans and spans[-1][0]:
+            spans[-1] = (True, spans[-1][1], i2, spans[-1][3], j2)
         else:
+            spans.append((changed, i1, i2, j1, j2))
+    for changed, i1, i2, j1, j2 in spans:
+        if changed:
             add("-", a[i1:i2])
             add("+", b[j1:j2])
+        else:
+            add("=", b[j1:j2])
     return out
 
 

@@ -122,7 +122,7 @@ def test_english_changed_without_update_is_stale_and_only_that_topic_is_read_aga
     hub.apply([source])
     stale = entry(preview.snapshot, PARAGRAPH)
     assert stale["state"] == "stale" and stale["previous"] == english
-    assert ("+", "Today, ") in [tuple(p) for p in stale["diff"]]
+    assert ("+", "Today,") in [tuple(p) for p in stale["diff"]]
     assert all(preview.ws.lib.topics[k] is v for k, v in others.items())
 
 
@@ -223,7 +223,11 @@ def test_word_diff_marks_whole_words() -> None:
     from builder.preview.diff import word_diff
 
     assert word_diff("Take 4 tablets a day.", "Take 3 tablets a day.") == [
-        ("=", "Take "), ("-", "4 "), ("+", "3 "), ("=", "tablets a day.")]
+        ("=", "Take "), ("-", "4"), ("+", "3"), ("=", " tablets a day.")]
+    assert word_diff("quiet for a while again.", "quiet for a while.") == [
+        ("=", "quiet for a while"), ("-", " again"), ("=", ".")]
+    assert word_diff("improves for some months. When", "improves for a time. When") == [
+        ("=", "improves for "), ("-", "some months"), ("+", "a time"), ("=", ". When")]
     assert word_diff("same", "same") == [("=", "same")]
     assert word_diff("", "new words") == [("+", "new words")]
 

@@ -51,7 +51,10 @@ document.addEventListener("DOMContentLoaded", () => {
 
   function drawBoxes(snapshot) {
     const layers = [...pages.querySelectorAll(".pv-boxes")];
-    layers.forEach((layer) => layer.replaceChildren());
+    for (const layer of layers) {
+      layer.replaceChildren();
+      layer.dir = snapshot.dir;  // pins at the corner where the document's lines start
+    }
     const offpage = document.getElementById("pv-offpage");
     offpage.replaceChildren();
     for (const entry of snapshot.entries) {
@@ -91,7 +94,7 @@ document.addEventListener("DOMContentLoaded", () => {
       ? fill(labels.grown, { pages: snapshot.pages.length, english: snapshot.english_pages }) : "";
     const box = document.getElementById("pv-problems");
     const list = box.querySelector("ul");
-    list.replaceChildren(...snapshot.problems.map((p) => el("li", {}, el("code", { text: p }))));
+    list.replaceChildren(...snapshot.problems.map((p) => el("li", {}, el("code", { dir: "ltr", text: p }))));
     box.hidden = !snapshot.problems.length;
   }
 
@@ -116,14 +119,14 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     for (const problem of entry.problems) {
       parts.push(el("p", { class: "pv-problem" },
-        el("code", { text: entry.po + ":" + entry.line + ": " + problem })));
+        el("code", { dir: "ltr", text: entry.po + ":" + entry.line + ": " + problem })));
     }
     if (entry.overflow) parts.push(el("p", { class: "pv-problem", text: fill(labels.past, { n: entry.overflow }) }));
     if (entry.pushed) {
       parts.push(el("p", { class: "pv-problem",
         text: fill(labels.pushed, { page: entry.pushed, pages: current.english_pages }) }));
     }
-    parts.push(section(labels.msgctxt, el("code", { class: "pv-ctx", text: entry.ctx })));
+    parts.push(section(labels.msgctxt, el("code", { class: "pv-ctx", dir: "ltr", text: entry.ctx })));
     parts.push(section(labels.english, el("p", { lang: "en", dir: "ltr", class: "pv-text", text: entry.source })));
     if (entry.diff) {
       const diff = el("p", { class: "pv-diff", lang: "en", dir: "ltr" });
@@ -140,11 +143,12 @@ document.addEventListener("DOMContentLoaded", () => {
         : el("p", { class: "help", text: labels.none })));
     }
     if (entry.comments.length) {
-      parts.push(section(labels.notes, el("ul", {}, ...entry.comments.map((c) => el("li", { text: c })))));
+      parts.push(section(labels.notes, el("ul", { lang: "en", dir: "ltr" },
+                                          ...entry.comments.map((c) => el("li", { text: c })))));
     }
     const where = el("ul", {});
-    if (entry.po) where.append(el("li", {}, labels.file + ": ", el("code", { text: entry.line ? entry.po + ":" + entry.line : entry.po })));
-    if (entry.content) where.append(el("li", {}, labels.content + ": ", el("code", { text: entry.content })));
+    if (entry.po) where.append(el("li", {}, labels.file + ": ", el("code", { dir: "ltr", text: entry.line ? entry.po + ":" + entry.line : entry.po })));
+    if (entry.content) where.append(el("li", {}, labels.content + ": ", el("code", { dir: "ltr", text: entry.content })));
     if (entry.lines) where.append(el("li", { text: fill(labels.lines, { lines: entry.lines, english: entry.english_lines }) }));
     parts.push(where);
     detail.replaceChildren(...parts);
