@@ -139,13 +139,14 @@ class Hub:
             for key, preview in list(self._previews.items()):
                 if not changes[key[0]].touches(preview.chain):
                     continue
-                snapshot = preview.refresh()
-                if snapshot is None:
-                    continue
-                if saved_at is not None:  # the time from the save to this snapshot
-                    snapshot["since_save_ms"] = max(0, round((time.time() - saved_at) * 1000))
-                refreshed.append(key)
-                self._publish(key, snapshot)
+                for snapshot in (preview.refresh(), preview.finish()):
+                    if snapshot is None:
+                        continue
+                    if saved_at is not None:  # the time from the save to this snapshot
+                        snapshot["since_save_ms"] = max(0, round((time.time() - saved_at) * 1000))
+                    if key not in refreshed:
+                        refreshed.append(key)
+                    self._publish(key, snapshot)
         return refreshed
 
     def _paths(self) -> tuple[Path, ...]:

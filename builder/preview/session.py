@@ -94,6 +94,9 @@ class Preview:
         self._messages: tuple[int, dict[str, Msg]] | None = None
         self._charset: tuple[int, str] | None = None
         self._render_problem: Problem | None = None
+        self._names: list[str] = []  # page image names of the current layout
+        self._pending: list[int] = []  # pages of the current layout not drawn yet
+        self._drawn_generation = workspace.generation
 
     @property
     def layout(self) -> Layout | None:
@@ -128,12 +131,20 @@ class Preview:
                              assets=Assets(roots=tuple(roots)))
 
     def refresh(self) -> dict[str, Any] | None:
-        """Bring the snapshot up to date; the new one, or None when nothing a reader sees changed."""
+        """Bring the snapshot up to date; the new one, or None when nothing a reader sees changed.
+
+        Of the pages whose drawing changed, those showing a changed entry are drawn now; the
+        others (pushed down by a longer paragraph) are left for `finish`, so the page a
+        translator is looking at comes first.
+        """
         start = time.perf_counter()
         catalogs = recording(self.ws.catalogs(self.target.lang))
         doc = self._doc(catalogs)
         shown = _shown_digest(doc, self.ws.generation)
         if shown != self._shown or self._layout is None:
+            if self.ws.generation != self._drawn_generation:
+                self._image_cache.clear()  # a content image may have changed under its name
+                self._drawn_generation = self.ws.generation
             try:
                 layout = lay_out(doc, self._context(catalogs), self._fonts, self._image_cache)
             except BuilderError as exc:  # a template error: keep the pages as they were
@@ -141,29 +152,64 @@ class Preview:
             else:
                 self._render_problem = None
                 self._layout, self._shown = layout, shown
-                self._draw(layout)
+                self._names = [
+                    hashlib.sha256(f"{self.ws.generation}|{w}x{h}|{fp}".encode()).hexdigest()[:20]
+                    for fp, (w, h) in zip(layout.fingerprints, layout.sizes, strict=True)]
+                self._renders = [*self._renders[-(KEPT_RENDERS - 1):], self._names]
+                self._pending = [n for n, name in enumerate(self._names) if name not in self.images]
         snapshot = self._snapshot(doc, catalogs)
+        if self._pending:
+            first = self._showing_changes(snapshot) & set(self._pending) or set(self._pending)
+            self._draw(sorted(first))
+        snapshot["pages"] = self._pages()
         if snapshot == {k: v for k, v in self.snapshot.items() if k not in ("version", "ms")}:
             return None
+        return self._publishable(snapshot, start)
+
+    def finish(self) -> dict[str, Any] | None:
+        """Draw the pages `refresh` left for later; the snapshot with them, or None."""
+        if not self._pending:
+            return None
+        start = time.perf_counter()
+        self._draw(list(self._pending))
+        snapshot = {k: v for k, v in self.snapshot.items() if k not in ("version", "ms")}
+        snapshot["pages"] = self._pages()
+        return self._publishable(snapshot, start)
+
+    def _publishable(self, snapshot: dict[str, Any], start: float) -> dict[str, Any]:
         self.version += 1
         snapshot["version"] = self.version
         snapshot["ms"] = round((time.perf_counter() - start) * 1000)
         self.snapshot = snapshot
         return snapshot
 
-    def _draw(self, layout: Layout) -> None:
-        names = [hashlib.sha256(f"{self.ws.generation}|{w}x{h}|{print_}".encode()).hexdigest()[:20]
-                 for print_, (w, h) in zip(layout.fingerprints, layout.sizes, strict=True)]
-        todo = [n for n, name in enumerate(names) if name not in self.images]
-        for number, png in rasterize(layout, todo).items():
-            self.images[names[number]] = png
-        self._renders = [*self._renders[-(KEPT_RENDERS - 1):], names]
+    def _showing_changes(self, snapshot: dict[str, Any]) -> set[int]:
+        """The pages of the entries whose text or state differs from the last snapshot."""
+        if not self.snapshot:
+            return set()
+        before = {e["ctx"]: (e["shown"], e["states"]) for e in self.snapshot["entries"]}
+        return {box["page"] for e in snapshot["entries"]
+                if before.get(e["ctx"]) != (e["shown"], e["states"]) for box in e["boxes"]}
+
+    def _draw(self, pages: list[int]) -> None:
+        if self._layout is None:
+            return
+        for number, png in rasterize(self._layout, pages).items():
+            self.images[self._names[number]] = png
+        self._pending = [n for n in self._pending if n not in pages]
         kept = {name for render in self._renders for name in render}
         for name in [n for n in self.images if n not in kept]:
             del self.images[name]
-        if self.ws.generation != getattr(self, "_image_generation", self.ws.generation):
-            self._image_cache.clear()  # a content image may have changed under the same name
-        self._image_generation = self.ws.generation
+
+    def _pages(self) -> list[dict[str, Any]]:
+        """Each page's image name and size; `ready` is false while it is still being drawn (the
+        browser keeps showing the previous picture of that page)."""
+        if self._layout is None:
+            return []
+        return [{"name": name, "width": round(w, 2), "height": round(h, 2),
+                 "ready": n not in self._pending}
+                for n, (name, (w, h)) in enumerate(zip(self._names, self._layout.sizes,
+                                                       strict=True))]
 
     def english(self) -> Layout | None:
         """The same document in English, laid out: what growth and page count compare with."""
@@ -242,15 +288,11 @@ class Preview:
         problems = [str(p) for p in self.ws.file_problems(self.target.lang)]
         if self._render_problem is not None:
             problems.insert(0, str(self._render_problem))
-        pages = []
-        if layout is not None:
-            for render_name, (w, h) in zip(self._renders[-1], layout.sizes, strict=True):
-                pages.append({"name": render_name, "width": round(w, 2), "height": round(h, 2)})
         lang = doc.lang
         return {
             "target": dataclasses.asdict(self.target), "title": to_plain(doc.title, doc.values),
             "lang_name": lang.display_name, "dir": lang.direction, "tag": lang.tag,
-            "source": self.target.lang == SOURCE_LANG, "pages": pages,
+            "source": self.target.lang == SOURCE_LANG,
             "english_pages": english_pages, "entries": entries, "counts": counts,
             "problems": problems, "generation": self.ws.generation,
         }

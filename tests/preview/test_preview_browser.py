@@ -3,9 +3,9 @@ saved on disk shows in the open page without a reload, and a QA pin appears with
 
 from __future__ import annotations
 
+import os
 import re
 import socket
-import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -90,8 +90,11 @@ def test_a_saved_translation_shows_without_a_reload_and_a_changed_number_is_pinn
     while page.locator(".pv-page img").first.get_attribute("src") == first_image:
         assert time.monotonic() < deadline, "the page image was not replaced"
         time.sleep(0.05)
-    print("save -> page", took)
-    assert statistics.median(took) <= SAVE_TO_PAGE_SECONDS, took
+    # The bar is for this 2-core machine to itself (`make bench` measures its p95 over 20
+    # saves; a save costs the server ~0.2 s of CPU). When other work shares the cores, as
+    # the tests' own workers do, a render waits its turn: the bar scales with the run queue.
+    shared = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    assert max(took) <= SAVE_TO_PAGE_SECONDS * shared, (took, shared)
 
     line = set_msgstr(target, PARAGRAPH, "Le myélome touche 3 sortes de cellules.")
     pin = page.get_by_role("button", name=re.compile("^QA error: "))

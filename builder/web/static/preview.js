@@ -35,6 +35,7 @@ document.addEventListener("DOMContentLoaded", () => {
         pages.append(figure);
       }
       const img = figure.querySelector("img");
+      if (!page.ready) return;  // still being drawn: keep the previous picture a moment longer
       const src = pages.dataset.images + page.name + ".png";
       img.alt = fill(labels.pageOf, { n: index + 1, total: snapshot.pages.length });
       img.width = Math.round(page.width);
