@@ -241,3 +241,30 @@ def test_entry_keys_match_the_leaflet_html() -> None:
     assert entry_key("glossary/car-t/all/term") == "glossary/car-t#term"
     assert entry_key("t/@title/easy") == "t/@title#text"
     assert entry_key("bundle/new-relapse/@summary/all") == "bundle/new-relapse/@summary#text"
+
+
+def test_a_save_by_rename_as_editors_do_is_seen_by_the_watcher(project: Path) -> None:
+    """Poedit, vim and our own writers save to a temporary file and rename it over the catalog."""
+    import os
+    import time
+
+    from builder.preview.hub import Hub
+    from builder.project import Project
+
+    hub = Hub(Project(project))
+    try:
+        _key, preview = open_preview(hub)
+        version = preview.version
+        time.sleep(1.0)  # the watcher is up
+        target = po(project)
+        temporary = target.with_name(f".{target.name}.tmp")
+        temporary.write_bytes(target.read_bytes())
+        set_msgstr(temporary, PARAGRAPH, "Enregistré par renommage.")
+        os.replace(temporary, target)
+        deadline = time.monotonic() + 20
+        while entry(preview.snapshot, PARAGRAPH)["translation"] != "Enregistré par renommage.":
+            assert time.monotonic() < deadline, "the renamed catalog was not read again"
+            time.sleep(0.05)
+        assert preview.version > version
+    finally:
+        hub.close()
