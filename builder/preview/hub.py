@@ -50,7 +50,8 @@ class Hub:
         self._subscribers: dict[Key, list[Subscriber]] = {}
         self._pending: queue.SimpleQueue[tuple[float, set[Path]] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
-        self._watcher: tuple[threading.Thread, threading.Event, tuple[Path, ...]] | None = None
+        self._watcher: tuple[list[threading.Thread], list[threading.Event],
+                             tuple[tuple[Path, ...], tuple[Path, ...]]] | None = None
         self._worker: threading.Thread | None = None
 
     # -- previews ---------------------------------------------------------------------------
@@ -149,35 +150,45 @@ class Hub:
                     self._publish(key, snapshot)
         return refreshed
 
-    def _paths(self) -> tuple[Path, ...]:
-        found: list[Path] = []
+    def _paths(self) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+        tree: list[Path] = []
+        flat: list[Path] = []
         for ws in self._workspaces.values():
-            found += [p for p in ws.watched() if p not in found]
-        return tuple(found)
+            more_tree, more_flat = ws.watched()
+            tree += [p for p in more_tree if p not in tree]
+            flat += [p for p in more_flat if p not in flat]
+        return tuple(tree), tuple(flat)
 
     def _start(self) -> None:
         """Watch every folder the open previews read; again if a new profile adds one."""
         paths = self._paths()
         if self._watcher is None or self._watcher[2] != paths:
             if self._watcher is not None:
-                self._watcher[1].set()
-            stop = threading.Event()
-            thread = threading.Thread(target=self._watch, args=(paths, stop), daemon=True,
-                                      name="handout-preview-watch")
-            self._watcher = (thread, stop, paths)
-            thread.start()
+                for event in self._watcher[1]:
+                    event.set()
+            threads, stops = [], []
+            for folders, recursive in ((paths[0], True), (paths[1], False)):
+                if not folders:
+                    continue
+                stop = threading.Event()
+                threads.append(threading.Thread(target=self._watch, args=(folders, recursive, stop),
+                                                daemon=True, name="handout-preview-watch"))
+                stops.append(stop)
+            self._watcher = (threads, stops, paths)
+            for thread in threads:
+                thread.start()
         if self._worker is None:
             self._worker = threading.Thread(target=self._work, daemon=True,
                                             name="handout-preview-render")
             self._worker.start()
 
-    def _watch(self, paths: tuple[Path, ...], stop: threading.Event) -> None:
+    def _watch(self, paths: tuple[Path, ...], recursive: bool, stop: threading.Event) -> None:
         import watchfiles
 
         for changes in watchfiles.watch(*paths, watch_filter=lambda _change, path: relevant(path),
                                         debounce=1000, step=STEP_MS, stop_event=stop,
                                         raise_interrupt=False, rust_timeout=500,
-                                        yield_on_timeout=False):
+                                        yield_on_timeout=False, recursive=recursive):
             found = {Path(path) for _change, path in changes}
             saved = [p.stat().st_mtime for p in found if p.is_file()]
             self._pending.put((max(saved, default=time.time()), found))
@@ -203,11 +214,14 @@ class Hub:
 
     def close(self) -> None:
         self._stop.set()
+        threads = [self._worker] if self._worker is not None else []
         if self._watcher is not None:
-            self._watcher[1].set()
+            for event in self._watcher[1]:
+                event.set()
+            threads += self._watcher[0]
         self._pending.put(None)
-        for thread in (self._worker, self._watcher[0] if self._watcher else None):
-            if thread is not None and thread.is_alive():
+        for thread in threads:
+            if thread.is_alive():
                 thread.join(timeout=5)
 
 

@@ -192,13 +192,15 @@ class Workspace:
         return found
 
     # -- changes ----------------------------------------------------------------------------
-    def watched(self) -> list[Path]:
-        """The folders and files whose changes matter."""
-        paths = [self.project.content, self.project.locales, self.project.templates]
-        outside = [p for p in (self.clinic_path, self.clinic.logo)
-                   if p is not None and not any(p.resolve().is_relative_to(r.resolve())
-                                                for r in paths)]
-        return [p.resolve() for p in paths if p.is_dir()] + [p.resolve().parent for p in outside]
+    def watched(self) -> tuple[list[Path], list[Path]]:
+        """The folders whose changes matter: the project's (with their subfolders), and the
+        folders of a clinic profile and logo kept elsewhere (those alone: a profile in a home
+        folder must not make us watch the whole home folder)."""
+        tree = [p.resolve() for p in (self.project.content, self.project.locales,
+                                      self.project.templates) if p.is_dir()]
+        flat = sorted({p.resolve().parent for p in (self.clinic_path, self.clinic.logo)
+                       if p is not None and not any(p.resolve().is_relative_to(t) for t in tree)})
+        return tree, flat
 
     def apply(self, paths: Iterable[Path]) -> Changed:
         """Re-read what the saved `paths` change, and nothing else."""

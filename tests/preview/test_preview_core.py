@@ -268,3 +268,28 @@ def test_a_save_by_rename_as_editors_do_is_seen_by_the_watcher(project: Path) ->
         assert preview.version > version
     finally:
         hub.close()
+
+
+def test_a_clinic_profile_kept_elsewhere_is_watched_alone_and_reloaded(project: Path,
+                                                                         tmp_path: Path) -> None:
+    from builder.preview.workspace import Workspace
+    from builder.project import Project
+
+    clinic = tmp_path / "elsewhere"
+    shutil.copytree(project / "templates" / "clinic", clinic)
+    profile = clinic / "demo.yaml"
+    ws = Workspace(Project(project), profile)
+    tree, flat = ws.watched()
+    assert tree == [(project / name).resolve() for name in ("content", "locales", "templates")]
+    assert flat == [clinic.resolve()]  # its folder only, not what holds it
+    text = profile.read_text(encoding="utf-8")
+    generation = ws.generation
+    accent = next(line for line in text.splitlines() if line.startswith("accent:"))
+    profile.write_text(text.replace(accent, 'accent: "#dddddd"'), encoding="utf-8")
+    assert ws.apply([profile]).everything and ws.generation == generation + 1
+    problem = ws.problems["clinic"][0]
+    assert problem.path.endswith("demo.yaml") and problem.line and "contrast" in problem.message
+    assert ws.clinic.profile.accent != "#dddddd"  # the last good profile is kept
+    profile.write_text(text.replace("Demo Myeloma Clinic", "Clinique du Lac", 1), encoding="utf-8")
+    ws.apply([profile])
+    assert "clinic" not in ws.problems and ws.clinic.profile.name == "Clinique du Lac"
