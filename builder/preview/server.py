@@ -193,18 +193,30 @@ def create_app(project: Project, clinic: Path, start: str | None = None,
 def serve(project: Project, lang: str, topic: str | None, bundle: str | None, level: str,
           port: int, clinic: Path | None, say: Callable[[str], None] = print) -> None:
     """Load, render the first page, then serve until Ctrl-C."""
+    import socket
+
     import uvicorn
 
     clinic = clinic or project.templates / "clinic" / "demo.yaml"
     hub = Hub(project)
     hub.default_lang = lang
     start = None
-    if topic or bundle:
-        target = hub.target(lang, topic or bundle or "", level)
-        hub.open(clinic, target)  # errors in content, profile or the command line show now
-        start = f"{STANDALONE_PREFIX}/{target.lang}/{target.id}/{target.level}"
-    else:
-        hub.target(lang, next(iter(sorted(hub.workspace(clinic).lib.topics))), level)
+    try:
+        if topic or bundle:
+            target = hub.target(lang, topic or bundle or "", level)
+            hub.open(clinic, target)  # errors in content, profile or the command line show now
+            start = f"{STANDALONE_PREFIX}/{target.lang}/{target.id}/{target.level}"
+        else:
+            hub.target(lang, next(iter(sorted(hub.workspace(clinic).lib.topics))), level)
+        with socket.socket() as probe:  # a taken port is a usage error, not uvicorn's traceback
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                raise UsageError(f"--port {port}: already in use on 127.0.0.1 (another "
+                                 "preview?): choose another with --port") from None
+    except BaseException:
+        hub.close()  # its watcher has started
+        raise
     app = create_app(project, clinic, start, hub)
     say(f"handout: live preview on http://127.0.0.1:{port}{start or '/'} "
         "(watching content/, locales/, templates/ and the clinic profile; Ctrl-C stops)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 from .test_preview_core import TOPIC
@@ -14,6 +15,11 @@ def test_bad_command_lines_fail_before_serving(project: Path, handout) -> None: 
     assert run.code == 2 and "error: --topic: unknown topic 'no-such-topic'" in run.err
     run = handout("preview", "--lang", "fr", "--topic", TOPIC, "--bundle", "new-relapse")
     assert run.code == 2
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = str(taken.getsockname()[1])
+        run = handout("preview", "--lang", "fr", "--topic", TOPIC, "--port", port)
+        assert run.code == 2 and f"--port {port}: already in use" in run.err
     (project / "content" / f"{TOPIC}.yaml").write_text("id: [", encoding="utf-8")
     run = handout("preview", "--lang", "fr", "--topic", TOPIC)
     assert run.code == 3 and f"content/{TOPIC}.yaml:" in run.err
