@@ -118,7 +118,8 @@ def _walk(box: Any, page: int, key: str | None, column: tuple[float, float] | No
                 rect.add(x, y, w, h)
         if isinstance(box, boxes.LineBox):
             entry.lines += 1
-        if column is not None and isinstance(box, (boxes.TextBox, boxes.AtomicInlineLevelBox)):
+        if column is not None and isinstance(box, (boxes.TextBox, boxes.AtomicInlineLevelBox)) \
+                and not (box.element_tag or "").endswith("::marker"):  # list numbers sit outside
             past = max(x + w - column[1], column[0] - x)
             if past > SLACK:
                 entry.overflow = max(entry.overflow, past)

@@ -275,7 +275,9 @@ class Preview:
             item["english_lines"] = theirs.lines if theirs else 0
             late = sorted({r.page + 1 for r in placed.rects if r.page >= english_pages}) \
                 if placed is not None and english_pages and self.target.lang != SOURCE_LANG else []
-            if placed is not None and placed.overflow:
+            past = (placed.overflow if placed is not None else 0) - \
+                (theirs.overflow if theirs is not None and self.target.lang != SOURCE_LANG else 0)
+            if placed is not None and past > 0:  # past its column, more than the English is
                 item["overflow"] = round(placed.overflow)
                 item["states"].append("overflow")
             elif late:
