@@ -293,3 +293,14 @@ def test_a_clinic_profile_kept_elsewhere_is_watched_alone_and_reloaded(project: 
     profile.write_text(text.replace("Demo Myeloma Clinic", "Clinique du Lac", 1), encoding="utf-8")
     ws.apply([profile])
     assert "clinic" not in ws.problems and ws.clinic.profile.name == "Clinique du Lac"
+
+
+def test_numbered_lists_and_the_shipped_translation_are_not_flagged(hub) -> None:  # type: ignore[no-untyped-def]
+    """List numbers sit outside their column by design: a pin on every numbered list would hide
+    the real overflows (it did, before markers were left out and English compared)."""
+    _key, preview = open_preview(hub, "es", "easy", "questions-to-ask")
+    numbered = [e for e in preview.snapshot["entries"] if "/prepare-steps/" in e["ctx"]]
+    assert numbered and all(e["boxes"] for e in numbered if "#items/" in e["key"])
+    assert preview.snapshot["counts"]["overflow"] == 0, [
+        (e["ctx"], e.get("overflow"), e.get("pushed")) for e in preview.snapshot["entries"]
+        if "overflow" in e["states"]]
