@@ -40,8 +40,8 @@ def environment() -> Any:
 
 
 async def open_preview(hub: Hub, clinic: Path, lang: str, doc: str, level: str) -> Key:
-    """The preview a URL names, laid out (off the event loop); 404 for an unknown one."""
-    from builder.web.i18n import gettext as _
+    """The preview a URL names, laid out (off the event loop); 404 for an unknown one, with the
+    command line's own message (this module's strings stay out of the documents' ui.pot)."""
 
     def work() -> Key:
         target = hub.target(lang, doc, level)
@@ -50,8 +50,7 @@ async def open_preview(hub: Hub, clinic: Path, lang: str, doc: str, level: str) 
     try:
         return await run_in_threadpool(work)
     except UsageError as exc:
-        raise HTTPException(404, _("No such document.") + " " + "; ".join(
-            p.message for p in exc.problems)) from None
+        raise HTTPException(404, "; ".join(p.message for p in exc.problems)) from None
 
 
 def page_context(hub: Hub, key: Key, base: str) -> dict[str, Any]:
