@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from builder import __version__
-from builder.builders import EXTENSIONS, Assets, RenderContext, get, names
+from builder.builders import EXTENSIONS, Assets, RenderContext, names, render
 from builder.clinic import Clinic, load_clinic
 from builder.content import Library, load_library
 from builder.document import Doc, Fallback
-from builder.errors import BuilderError, ConfigError, TranslationError, UsageError, display_path
+from builder.errors import BuilderError, ConfigError, Problem, TranslationError, UsageError, display_path
 from builder.i18n.workflow import locale_dirs, locale_name_or_usage, matching_catalogs, parse_locale
 from builder.languages import catalog_chain, coverage_problems, language
 from builder.localize import SOURCE_LANG, Catalogs, build_date, load_catalogs, localize
@@ -88,14 +88,16 @@ class Summary:
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     fallbacks: list[Fallback] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # the builders', each once
     seconds: float = 0.0
     peak_rss_mb: float = 0.0  # the largest resident memory of any process that rendered
 
 
 # -- selection -------------------------------------------------------------------------------
 
-def available_langs(project: Project) -> list[str]:
-    return [SOURCE_LANG, *[lang for lang in locale_dirs(project) if lang != SOURCE_LANG]]
+def available_langs(project: Project, pseudo: bool = False) -> list[str]:
+    """English and every catalog; the pseudo-locales only when asked (never shipped by default)."""
+    return [SOURCE_LANG, *[lang for lang in locale_dirs(project, pseudo) if lang != SOURCE_LANG]]
 
 
 def resolve_lang(code: str, known: list[str]) -> str:
@@ -130,9 +132,9 @@ def plan(lib: Library, options: Options, default_langs: list[str] | None = None)
             docs.append(("bundle", bundle))
     if not docs and not problems:
         problems.append("nothing selected: give --topic ID, --bundle ID or --all")
-    known_langs = available_langs(options.project)
+    known_langs = available_langs(options.project, pseudo=True)  # --lang qps, never by default
     langs = []
-    for code in options.langs or default_langs or known_langs:
+    for code in options.langs or default_langs or available_langs(options.project):
         try:
             lang = resolve_lang(code, known_langs)
         except UsageError as exc:
@@ -286,6 +288,7 @@ class Result:
     fallbacks: list[Fallback]
     seconds: float
     rss_mb: float = 0.0
+    warnings: list[Problem] = field(default_factory=list)  # the builder's (a font measured with another)
 
 
 def render_context(inputs: Inputs, job: Job) -> RenderContext:
@@ -304,7 +307,8 @@ def render_job(inputs: Inputs, job: Job, verify: bool) -> Result:
     start = time.perf_counter()
     doc = make_doc(inputs, job)
     digest = input_digest(inputs, job, doc)
-    data = get(job.fmt).build(doc, render_context(inputs, job))
+    rendered = render(job.fmt, doc, render_context(inputs, job))
+    data = rendered.data
     if verify:
         from builder.verify import verify_output
 
@@ -312,7 +316,8 @@ def render_job(inputs: Inputs, job: Job, verify: bool) -> Result:
     import resource
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-    return Result(job, data, digest, list(doc.fallbacks), time.perf_counter() - start, rss_mb)
+    return Result(job, data, digest, list(doc.fallbacks), time.perf_counter() - start, rss_mb,
+                  list(rendered.warnings))
 
 
 # -- the command --------------------------------------------------------------------------------
@@ -379,6 +384,9 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
     ui_missing = sorted({m for lang in built_langs for m in inputs.catalogs[lang].ui.missing})
     for message in ui_missing:
         say(f"warning: ui: {message[:60]!r} has no current translation; printed in English")
+    for warning in dict.fromkeys(w for r in results for w in r.warnings):  # each once
+        summary.warnings.append(warning)
+        say(f"warning: {warning}")
     manifest = {"tool": f"handout {__version__}", "files": dict(sorted(previous.items()))}
     if results or not (out_dir / "manifest.json").exists():
         write_manifest(out_dir, manifest)

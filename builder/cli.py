@@ -54,8 +54,8 @@ def cli() -> None:
 @click.option("--strict", is_flag=True,
               help="Fail instead of printing English where a translation is missing or stale.")
 @click.option("--verify/--no-verify", default=None,
-              help="Read each output back and fail if any block's text is missing "
-                   "(default: on when CI is set).")
+              help="Read each output back and fail if any block's text is missing or a "
+                   "deck's text overflows its box (default: on when CI is set).")
 @click.option("--force", is_flag=True, help="Rebuild even outputs whose inputs did not change.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: number of cores; with --scheduler local, "
@@ -195,6 +195,23 @@ def update(langs: tuple[str, ...], project: Path | None) -> None:
         click.echo(f"updated {path}")
 
 
+@i18n.command(context_settings=CONTEXT)
+@click.option("--lang", "langs", multiple=True, type=click.Choice(["qps", "qps_rtl"]),
+              help="Only this pseudo-locale (repeatable; default: both).")
+@project_option
+def pseudo(langs: tuple[str, ...], project: Path | None) -> None:
+    """Write pseudo-translations from the templates: qps (accented, 40 % longer, [bracketed])
+    and qps_rtl (right to left), to see layout problems before any translation exists.
+
+    \b
+    Build with --lang qps; they are never part of --all or offered to clinic staff.
+    """
+    from builder.i18n.pseudo import write_pseudo
+
+    for path in write_pseudo(_project(project), list(langs) or None):
+        click.echo(f"wrote {path}")
+
+
 @i18n.command(name="compile", context_settings=CONTEXT)
 @click.option("--lang", "langs", multiple=True, metavar="CODE",
               help="Only these languages (repeatable; default: every catalog).")
@@ -314,18 +331,21 @@ def user() -> None:
 @user.command(name="add", context_settings=CONTEXT)
 @click.argument("name")
 @click.option("--admin", is_flag=True, help="May edit the clinic profile, accounts, export the log.")
+@click.option("--translator", is_flag=True,
+              help="Sees the translators' pages (/translate) and the library; prints nothing.")
 @click.option("--db", "database", metavar="URL", default=None,
               help="Database URL (default: $HANDOUT_DATABASE_URL, else sqlite:///.handout/handout.db).")
 @click.password_option(prompt="Password (at least 10 characters)", envvar="HANDOUT_PASSWORD",
                        help="The password (asked for when not given; or $HANDOUT_PASSWORD).")
 @project_option
-def user_add(name: str, admin: bool, database: str | None, password: str,
+def user_add(name: str, admin: bool, translator: bool, database: str | None, password: str,
              project: Path | None) -> None:
-    """Add an account NAME (staff, or --admin)."""
+    """Add an account NAME (staff, or --admin, or --translator)."""
     from builder.web.serve import add_account
 
-    add_account(_project(project), database, name, password, admin)
-    click.echo(f"added {'administrator' if admin else 'staff'} account {name}")
+    add_account(_project(project), database, name, password, admin, translator)
+    role = "administrator" if admin else "translator" if translator else "staff"
+    click.echo(f"added {role} account {name}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -92,6 +92,7 @@ class Language:
     english_name: str
     fonts: tuple[str, ...]
     numbering: str = "latn"  # CLDR's default numbering system: latn, arabext (fa), beng (bn)
+    base: str = ""  # a pseudo-locale's: the locale whose dates and plural rules it uses
 
     def digits(self, text: str) -> str:
         """`text` with its ASCII digits written in the locale's own digits (fa: ۲۰۲۶)."""
@@ -116,7 +117,7 @@ class Language:
 
     @property
     def locale(self) -> Locale:
-        return Locale.parse(locale_name(self.code))
+        return Locale.parse(locale_name(self.base or self.code))
 
 
 # CLDR numbering systems: the code point of their digit zero, and the CSS counter style.
@@ -199,6 +200,13 @@ def catalog_chain(code: str, folders: Iterable[str]) -> list[str]:
 
 @lru_cache(maxsize=64)
 def language(code: str) -> Language:
+    from builder.i18n.pseudo import BASE_LOCALE, PSEUDO_LOCALES
+
+    pseudo = PSEUDO_LOCALES.get(code)
+    if pseudo is not None:  # Latin letters, in English's locale data; qps_rtl set right to left
+        return Language(code=code, tag=pseudo.tag, script="Latn", rtl=pseudo.rtl,
+                        native_name=pseudo.name, english_name=pseudo.name,
+                        fonts=(BASE_FONT, *SYMBOL_FONTS), base=BASE_LOCALE)
     try:
         locale = Locale.parse(locale_name(code))
     except (UnknownLocaleError, ValueError, TypeError):

@@ -9,7 +9,6 @@ from io import BytesIO
 from typing import Any
 
 from lxml import etree
-from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
@@ -149,6 +148,10 @@ def set_alt_text(shape_element: Any, text: str, name: str | None = None) -> None
 
 
 def theme_part(prs: Any) -> Any:
+    # Imported here: the rest of this module is plain lxml, so the deck planner that uses
+    # `clean` loads without python-pptx.
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+
     return prs.slide_master.part.part_related_by(RT.THEME)
 
 

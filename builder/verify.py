@@ -1,4 +1,4 @@
-"""Nothing lost: read a rendered output back and find every block's text in it."""
+"""Nothing lost: read an output back; every block's text must be in it, a deck's inside its boxes."""
 
 from __future__ import annotations
 
@@ -132,7 +132,17 @@ def _words_match(piece: str, found: str) -> bool:
     return bool(words) and all(w in found or w[::-1] in found for w in words)
 
 
+def overflow_problems(doc: Doc, data: bytes) -> list[Problem]:
+    """A deck's text boxes whose text, set in the fonts they name, needs more room than they have."""
+    from builder.builders.deck.readback import overflows
+
+    return [Problem("", None, f"{doc.id} ({doc.lang.code}, {doc.level}): text overflows its box "
+                              f"on {overflow}") for overflow in overflows(data)]
+
+
 def verify_output(doc: Doc, fmt: str, data: bytes) -> None:
     problems = missing_blocks(doc, fmt, data)
+    if fmt == "pptx":  # a deck must fit, not only hold its text
+        problems += overflow_problems(doc, data)
     if problems:
         raise RenderError(problems)

@@ -18,12 +18,8 @@ from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.util import Inches, Pt
 
 from builder.builders import RenderContext, get
-from builder.builders.deck import (
-    CONTINUED,
-    NOT_YET,
-    QR_ALT,
-    measure_overflow,
-)
+from builder.builders.deck.readback import measure_overflow
+from builder.builders.deck.strings import CONTINUED, NOT_YET, QR_ALT
 from builder.clinic import load_clinic
 from builder.deck_template import build_template
 from builder.document import Doc, Provenance, RBlock, RTerm, RTopic, UiStrings
@@ -384,6 +380,17 @@ def test_clinic_logo_on_the_title_slide_with_its_name_as_alt_text(tmp_path: Path
     logos = [s for s in prs.slides[0].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
     assert [s._element.find(".//{*}cNvPr").get("descr") for s in logos] == ["Demo Myeloma Clinic"]
     assert logos[0].left < prs.slide_width // 2  # right to left: the logo moves to the left
+
+
+def test_an_english_title_below_the_logo_is_marked_english_and_left_to_right() -> None:
+    # The demo clinic's logo moves the title slide's title down, and it is set again there.
+    doc = make_doc("ar")
+    doc.title, doc.english = "Relapsed myeloma", frozenset({"title"})  # not translated yet
+    prs = Presentation(BytesIO(build(doc)))
+    assert any(s.shape_type == MSO_SHAPE_TYPE.PICTURE for s in prs.slides[0].shapes)  # the logo
+    p = prs.slides[0].shapes.title.text_frame._txBody.find(f"{A}p")
+    assert p.find(f"{A}pPr").get("rtl") == "0"
+    assert [r.find(f"{A}rPr").get("lang") for r in p.findall(f"{A}r")] == ["en"]
 
 
 def test_an_svg_image_without_a_png_beside_it_is_a_clear_error(tmp_path: Path) -> None:

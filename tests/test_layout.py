@@ -168,7 +168,7 @@ def test_a_long_deck_title_keeps_clear_of_the_logo(project: Path, handout):
     from pptx import Presentation
     from pptx.util import Inches
 
-    from builder.builders.deck import measure_overflow
+    from builder.builders.deck.readback import measure_overflow
 
     run = handout("build", "--bundle", "treatment-options", "--topic", "choosing-treatment",
                   "--lang", "de", "--level", "detailed", "--format", "pptx")

@@ -159,9 +159,9 @@ def _run_fonts(data: bytes) -> list[tuple[str, dict[str, str], bool]]:
 
 def _office_slot(char: str, previous: str) -> str:
     """The slot LibreOffice sets a character in: its script's, or the one before it."""
-    from builder.builders.deck import _slot
+    from builder.builders.deck.measure import char_slot
 
-    return _slot(char) or previous
+    return char_slot(char) or previous
 
 
 @pytest.mark.parametrize("lang", ["ta", "am", "he", "fa", "ka", "hy", "my", "km"])

@@ -10,7 +10,7 @@ from typing import Literal, Protocol
 from urllib.parse import quote
 
 from builder.document import Doc
-from builder.errors import ConfigError, UsageError
+from builder.errors import ConfigError, Problem, UsageError
 
 
 @dataclass(frozen=True)
@@ -87,11 +87,19 @@ class Builder(Protocol):
     def build(self, doc: Doc, ctx: RenderContext) -> bytes: ...
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """An output's bytes and its builder's warnings (a font measured with another, a logo left out)."""
+
+    data: bytes
+    warnings: tuple[Problem, ...] = ()
+
+
 _REGISTRY: dict[str, Builder] = {}
 # Where each format's builder lives: imported only when that format is built, so a PDF build
 # does not pay for python-pptx, nor a deck build for WeasyPrint.
 _MODULES = {"html": "builder.builders.html", "pdf": "builder.builders.leaflet",
-            "pptx": "builder.builders.deck"}
+            "pptx": "builder.builders.deck.render"}
 
 
 def register(builder: Builder) -> Builder:
@@ -111,6 +119,13 @@ def get(name: str) -> Builder:
     except KeyError:
         raise UsageError(f"--format: unknown format '{name}'; choose from "
                          f"{', '.join(names())}") from None
+
+
+def render(name: str, doc: Doc, ctx: RenderContext) -> Rendered:
+    """`doc` built as `name`, with warnings: a builder that has some defines `render` as well."""
+    builder = get(name)
+    with_warnings = getattr(builder, "render", None)
+    return with_warnings(doc, ctx) if with_warnings is not None else Rendered(builder.build(doc, ctx))
 
 
 def names() -> list[str]:

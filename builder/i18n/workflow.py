@@ -76,11 +76,14 @@ def parse_locale(code: str) -> Locale:
     return Locale.parse(locale_name_or_usage(code))
 
 
-def locale_dirs(project: Project) -> list[str]:
+def locale_dirs(project: Project, pseudo: bool = False) -> list[str]:
+    """The catalog folders under locales/; the pseudo-locales (qps, qps_rtl) only when asked."""
+    from builder.i18n.pseudo import is_pseudo
+
     if not project.locales.is_dir():
         return []
     return sorted(p.name for p in project.locales.iterdir()
-                  if (p / "LC_MESSAGES").is_dir())
+                  if (p / "LC_MESSAGES").is_dir() and (pseudo or not is_pseudo(p.name)))
 
 
 def po_path(project: Project, lang: str, domain: str) -> Path:
@@ -174,10 +177,15 @@ def merge(old: Catalog, template: Catalog) -> Catalog:
 
 def update(project: Project, langs: Iterable[str] | None = None,
            warn: Callable[[str], None] = lambda message: None) -> list[Path]:
+    from builder.i18n.pseudo import is_pseudo, write_pseudo
+
     templates = _templates(project)
     written: list[Path] = []
     problems: list[Problem] = []
-    for lang in langs or locale_dirs(project):
+    for lang in langs or locale_dirs(project, pseudo=True):
+        if is_pseudo(lang):  # made from the templates, not merged: written again
+            written += write_pseudo(project, [lang])
+            continue
         for domain, template in templates.items():
             path = po_path(project, lang, domain)
             if not path.exists():

@@ -117,7 +117,18 @@ def current_user(request: Request, db: Session = Depends(get_db)) -> User:
         if not has_admin(db):
             raise NeedsSetup()
         raise NeedsLogin()
+    if user.role == "translator" and not translator_may(request):
+        raise HTTPException(403, i18n.gettext("This page is for clinic staff. Translators use the "
+                                              "Translations pages and the library."))
     return user
+
+
+def translator_may(request: Request) -> bool:
+    """A translator's pages: their own, the library, and documents to look at (not to print)."""
+    path = request.url.path
+    if path.startswith("/documents/"):
+        return request.method == "GET"
+    return path in ("/", "/library") or path == "/translate" or path.startswith("/translate/")
 
 
 def admin_user(user: User = Depends(current_user)) -> User:
@@ -169,17 +180,32 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        too_large = JSONResponse({"error": f"request too large: at most "
+                                           f"{MAX_BODY // 1_000_000} MB"}, status_code=413)
         length = Headers(scope=scope).get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            too_large = JSONResponse({"error": f"request too large: at most "
-                                               f"{MAX_BODY // 1_000_000} MB"}, status_code=413)
             await too_large(scope, receive, send)
             return
         lang = (scope.get("session") or {}).get("ui_lang")
         token = i18n.current_lang.set(lang if lang in i18n.UI_LANGS else "en")
+        started = False
+        received = 0
+
+        async def counted() -> Message:
+            # A chunked body names no length: count it as it arrives (form parsers spool
+            # uploaded files to disk with no limit of their own).
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY:
+                    raise _TooLarge()
+            return message
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     if name not in headers:
@@ -187,9 +213,17 @@ class Guard:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            await self.app(scope, receive if length is not None else counted, send_with_headers)
+        except _TooLarge:
+            if started:
+                raise
+            await too_large(scope, receive, send_with_headers)
         finally:
             i18n.current_lang.reset(token)
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -244,9 +278,10 @@ def create_app(settings: Settings) -> FastAPI:
                                  "problems": problems}, status_code=422)
         return page(request, "error.html", status=422, message="; ".join(problems), user=None)
 
-    from builder.web.routers import api, auth, documents, kits, library, log, preview, profile
+    from builder.web.routers import (api, auth, documents, kits, library, log, preview, profile,
+                                     translate)
 
-    for module in (auth, library, documents, kits, profile, log, api, preview):
+    for module in (auth, library, documents, kits, profile, log, api, translate, preview):
         app.include_router(module.router)
     return app
 

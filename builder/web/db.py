@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    false,
     select,
 )
 from sqlalchemy.engine import Engine
@@ -38,7 +39,13 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # translators see the translators' pages and the library, not printing, kits or the log
+    translator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def role(self) -> str:
+        return "admin" if self.admin else "translator" if self.translator else "staff"
 
 
 class ApiToken(Base):
@@ -144,7 +151,8 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        # "heads": migrations made on parallel branches (each revising 0001) apply side by side
+        command.upgrade(config, "heads")
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:
@@ -154,6 +162,15 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 def get_setting(session: Session, key: str) -> str | None:
     row = session.get(Setting, key)
     return row.value if row else None
+
+
+ROLES = ("staff", "translator", "admin")
+
+
+def set_role(user: User, role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"role: one of {', '.join(ROLES)}")
+    user.admin, user.translator = role == "admin", role == "translator"
 
 
 def has_admin(session: Session) -> bool:

@@ -35,11 +35,15 @@ def check_new_account(name: str, password: str) -> None:
         raise AccountError("password: at most 1024 characters")
 
 
-def add_user(session: Session, name: str, password: str, admin: bool) -> User:
+def add_user(session: Session, name: str, password: str, admin: bool,
+             translator: bool = False) -> User:
     check_new_account(name, password)
+    if admin and translator:
+        raise AccountError("an account is staff, translator or administrator: choose one")
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise AccountError(f"account '{name}' already exists")
-    user = User(name=name, password_hash=_hasher.hash(password), admin=admin)
+    user = User(name=name, password_hash=_hasher.hash(password), admin=admin,
+                translator=translator)
     session.add(user)
     session.commit()
     return user

@@ -13,7 +13,8 @@ def _database(project: Project, url: str | None) -> Settings:
     return Settings(project=project, database_url=url or "")
 
 
-def add_account(project: Project, url: str | None, name: str, password: str, admin: bool) -> None:
+def add_account(project: Project, url: str | None, name: str, password: str, admin: bool,
+                translator: bool = False) -> None:
     from builder.web.db import make_engine, migrate, sessions
     from builder.web.security import AccountError, add_user
 
@@ -22,7 +23,7 @@ def add_account(project: Project, url: str | None, name: str, password: str, adm
     migrate(engine)
     with sessions(engine)() as db:
         try:
-            add_user(db, name, password, admin)
+            add_user(db, name, password, admin, translator)
         except AccountError as exc:
             raise UsageError(f"handout user add: {exc}") from None
 

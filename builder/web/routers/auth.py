@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from builder.web import i18n
 from builder.web.app import admin_user, checked_form, get_db, page
-from builder.web.db import ApiToken, User, has_admin
+from builder.web.db import ROLES, ApiToken, User, has_admin, set_role
 from builder.web.i18n import gettext as _
 from builder.web.security import AccountError, RateLimited, add_user, authenticate, new_api_token
 
@@ -106,18 +106,42 @@ def _accounts(request: Request, user: User, db: Session, status: int = 200, erro
               token: str | None = None) -> Response:
     users = db.scalars(select(User).order_by(User.name)).all()
     tokens = db.scalars(select(ApiToken).order_by(ApiToken.created)).all()
+    roles = [("staff", _("Staff")), ("translator", _("Translator")), ("admin", _("Administrator"))]
     return page(request, "accounts.html", status=status, user=user, users=users, tokens=tokens,
-                error=error, new_token=token)
+                error=error, new_token=token, roles=roles)
 
 
 @router.post("/accounts")
 async def add_account(request: Request, user: User = Depends(admin_user),
                       db: Session = Depends(get_db)) -> Response:
     form = await checked_form(request)
+    role = _text(form, "role", 16) or ("admin" if form.get("admin") else "staff")
+    if role not in ROLES:
+        return _accounts(request, user, db, 400, _("Choose staff, translator or administrator."))
     try:
-        add_user(db, _text(form, "name", 64), _text(form, "password"), bool(form.get("admin")))
+        add_user(db, _text(form, "name", 64), _text(form, "password"), role == "admin",
+                 role == "translator")
     except AccountError as exc:
         return _accounts(request, user, db, 400, str(exc))
+    return RedirectResponse("/accounts", status_code=303)
+
+
+@router.post("/accounts/{account_id}/role")
+async def change_role(request: Request, account_id: int, user: User = Depends(admin_user),
+                      db: Session = Depends(get_db)) -> Response:
+    form = await checked_form(request)
+    role = _text(form, "role", 16)
+    account = db.get(User, account_id)
+    if account is None:
+        raise HTTPException(404, _("No such account."))
+    if role not in ROLES:
+        return _accounts(request, user, db, 400, _("Choose staff, translator or administrator."))
+    admins = db.scalar(select(func.count()).select_from(User).where(User.admin.is_(True))) or 0
+    if account.admin and role != "admin" and admins <= 1:
+        return _accounts(request, user, db, 409, _("This is the only administrator: make "
+                                                   "another account administrator first."))
+    set_role(account, role)
+    db.commit()
     return RedirectResponse("/accounts", status_code=303)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from builder.build import Options, plan
+from builder.i18n.pseudo import is_pseudo
 from builder.model import LEVELS
 from builder.web.app import checked_form, current_user, get_db, page, web
 from builder.web.db import PrintRecord, User
@@ -29,7 +30,7 @@ MAX_COPIES = 500
 def make_spec(request: Request, kind: str, doc_id: str, lang: str, level: str, fmt: str = "pdf",
               paper: str = "", large_print: bool = False) -> Spec:
     """The request checked by the CLI's own `plan` (same messages), or a 4xx."""
-    if kind not in ("topic", "bundle"):
+    if kind not in ("topic", "bundle") or is_pseudo(lang):  # pseudo-locales: never handed out
         raise HTTPException(404, _("No such document."))
     if paper and paper not in PAPERS:
         raise HTTPException(400, _("Paper must be A4 or Letter."))

@@ -1,0 +1,1 @@
+"""Tests of the deck builder (builder/builders/deck)."""
