@@ -278,8 +278,7 @@ def create_app(settings: Settings) -> FastAPI:
                                  "problems": problems}, status_code=422)
         return page(request, "error.html", status=422, message="; ".join(problems), user=None)
 
-    from builder.web.routers import (api, auth, documents, kits, library, log, preview, profile,
-                                     translate)
+    from builder.web.routers import api, auth, documents, kits, library, log, preview, profile, translate
 
     for module in (auth, library, documents, kits, profile, log, api, translate, preview):
         app.include_router(module.router)

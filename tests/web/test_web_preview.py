@@ -1,26 +1,47 @@
-"""The live preview inside `handout serve`: behind sign-in, the same pages, images and state."""
+"""The live preview inside `handout serve`: for translators (and administrators), the same pages,
+images and state as `handout preview`."""
 
 from __future__ import annotations
 
 import io
 import json
 
+import pytest
+
 BASE = "/translate/preview/fr/relapsed-refractory/easy"
 
 
-def test_the_preview_needs_a_signed_in_account(site) -> None:  # type: ignore[no-untyped-def]
+TRANSLATOR = ("tess", "translator password 2")
+
+
+@pytest.fixture(scope="module")
+def translator(site):  # type: ignore[no-untyped-def]
+    from builder.web.security import add_user
+
+    from .web_helpers import Browser
+
+    with site["db"]() as db:
+        add_user(db, *TRANSLATOR, admin=False, translator=True)
+    account = Browser(site["app"])
+    assert account.login(*TRANSLATOR).status_code == 200
+    return account
+
+
+def test_the_preview_is_for_translators_and_administrators(site, translator) -> None:  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
     anonymous = TestClient(site["app"], base_url="http://127.0.0.1", follow_redirects=False)
     for path in (BASE, BASE + "/state.json", BASE + "/events", BASE + "/pages/0.png"):
         answer = anonymous.get(path)
         assert answer.status_code == 303 and answer.headers["location"] == "/login", path
+    assert site["staff"].get(BASE).status_code == 403  # staff do not see the Translations pages
+    assert site["admin"].get(BASE + "/state.json").status_code == 200
 
 
-def test_a_signed_in_translator_sees_pages_boxes_and_entries(site) -> None:  # type: ignore[no-untyped-def]
+def test_a_signed_in_translator_sees_pages_boxes_and_entries(translator) -> None:  # type: ignore[no-untyped-def]
     from PIL import Image
 
-    staff = site["staff"]
+    staff = translator
     page = staff.get(BASE)
     assert page.status_code == 200
     assert "default-src 'self'" in page.headers["content-security-policy"]
@@ -39,8 +60,8 @@ def test_a_signed_in_translator_sees_pages_boxes_and_entries(site) -> None:  # t
     assert title["boxes"] and title["po"] == "locales/fr/LC_MESSAGES/relapsed-refractory.po"
 
 
-def test_an_unknown_document_or_language_is_a_404_with_the_reason(site) -> None:  # type: ignore[no-untyped-def]
-    staff = site["staff"]
+def test_an_unknown_document_or_language_is_a_404_with_the_reason(translator) -> None:  # type: ignore[no-untyped-def]
+    staff = translator
     missing = staff.get("/translate/preview/fr/no-such-topic/easy")
     assert missing.status_code == 404 and "unknown topic" in missing.text
     assert staff.get("/translate/preview/xx/relapsed-refractory/easy").status_code == 404

@@ -1,8 +1,9 @@
 """The translators' live preview inside `handout serve`: /translate/preview/{lang}/{doc}/{level}.
 
-The same pages, event stream and images as `handout preview`, behind sign-in, for the clinic
-profile stored in the database. Previews render in a thread of the server process (warm fonts
-and layout), one at a time, not in the render workers: a save must show within a second.
+The same pages, event stream and images as `handout preview`, for translators and
+administrators (as the other Translations pages), with the clinic profile stored in the
+database. Previews render in a thread of the server process (warm fonts and layout), one at a
+time, not in the render workers: a save must show within a second.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from starlette.concurrency import run_in_threadpool
 
 from builder.preview import server
 from builder.preview.hub import Hub, Key
-from builder.web.app import current_user, get_db, page, web
+from builder.web.app import get_db, page, web
 from builder.web.db import User
+from builder.web.routers.translate import translator_user
 
 PREFIX = "/translate/preview"
 
@@ -52,7 +54,7 @@ async def _open(request: Request, db: Session, lang: str, doc: str, level: str) 
 
 @router.get(PREFIX + "/{lang}/{doc}/{level}")
 async def preview_page(request: Request, lang: str, doc: str, level: str,
-                       user: User = Depends(current_user),
+                       user: User = Depends(translator_user),
                        db: Session = Depends(get_db)) -> Response:
     hub, key = await _open(request, db, lang, doc, level)
     target = key[1]
@@ -63,7 +65,7 @@ async def preview_page(request: Request, lang: str, doc: str, level: str,
 
 @router.get(PREFIX + "/{lang}/{doc}/{level}/events")
 async def preview_events(request: Request, lang: str, doc: str, level: str,
-                         user: User = Depends(current_user),
+                         user: User = Depends(translator_user),
                          db: Session = Depends(get_db)) -> Response:
     hub, key = await _open(request, db, lang, doc, level)
     return server.events(hub, key, request)
@@ -71,7 +73,7 @@ async def preview_events(request: Request, lang: str, doc: str, level: str,
 
 @router.get(PREFIX + "/{lang}/{doc}/{level}/state.json")
 async def preview_state(request: Request, lang: str, doc: str, level: str,
-                        user: User = Depends(current_user),
+                        user: User = Depends(translator_user),
                         db: Session = Depends(get_db)) -> Response:
     hub, key = await _open(request, db, lang, doc, level)
     return server.state(hub, key)
@@ -79,7 +81,7 @@ async def preview_state(request: Request, lang: str, doc: str, level: str,
 
 @router.get(PREFIX + "/{lang}/{doc}/{level}/pages/{name}.png")
 async def preview_image(request: Request, lang: str, doc: str, level: str, name: str,
-                        user: User = Depends(current_user),
+                        user: User = Depends(translator_user),
                         db: Session = Depends(get_db)) -> Response:
     hub, key = await _open(request, db, lang, doc, level)
     return server.image(hub, key, name)
