@@ -108,6 +108,13 @@ class Hub:
         preview = self._previews.get(key)
         return preview.images.get(name) if preview is not None else None
 
+    def deck(self, key: Key) -> tuple[dict[str, Any], bytes] | None:
+        """The slides and PPTX of an open preview (made under the render lock: they share its
+        fonts and workspace)."""
+        with self.lock:
+            preview = self._previews.get(key)
+            return preview.deck() if preview is not None else None
+
     # -- browsers ---------------------------------------------------------------------------
     def subscribe(self, key: Key) -> asyncio.Queue[dict[str, Any]]:
         """A queue that receives every new snapshot of `key`, starting with the current one."""

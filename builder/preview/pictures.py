@@ -72,7 +72,7 @@ def main(out: Path) -> None:
                               data=folder / ".handout", workers=1))
     with sessions(app.state.web.engine)() as db:
         add_user(db, "admin", "screenshot password 2", admin=True)  # a site with no admin asks for one
-        add_user(db, "translator", "screenshot password", admin=False)
+        add_user(db, "translator", "screenshot password", admin=False, translator=True)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

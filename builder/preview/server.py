@@ -93,6 +93,23 @@ def image(hub: Hub, key: Key, name: str) -> Response:
                     headers={"Cache-Control": "private, max-age=3600, immutable"})
 
 
+async def slides(hub: Hub, key: Key) -> Response:
+    made = await run_in_threadpool(hub.deck, key)
+    return Response(json.dumps(made[0] if made else {}), media_type="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
+async def deck(hub: Hub, key: Key) -> Response:
+    made = await run_in_threadpool(hub.deck, key)
+    if not made or not made[1]:
+        raise HTTPException(404, "; ".join(made[0].get("problems", [])) if made else "")
+    target = key[1]
+    return Response(made[1], media_type="application/vnd.openxmlformats-officedocument."
+                    "presentationml.presentation", headers={
+                        "Content-Disposition": f'attachment; filename="{target.id}-{target.lang}-'
+                                               f'{target.level}.pptx"'})
+
+
 def state(hub: Hub, key: Key) -> Response:
     return Response(json.dumps(hub.snapshot(key)), media_type="application/json",
                     headers={"Cache-Control": "no-store"})
@@ -182,6 +199,14 @@ def create_app(project: Project, clinic: Path, start: str | None = None,
     async def preview_state(lang: str, doc: str, level: str) -> Response:
         return state(hub, await open_preview(hub, clinic, lang, doc, level))
 
+    @app.get(STANDALONE_PREFIX + "/{lang}/{doc}/{level}/slides.json")
+    async def preview_slides(lang: str, doc: str, level: str) -> Response:
+        return await slides(hub, await open_preview(hub, clinic, lang, doc, level))
+
+    @app.get(STANDALONE_PREFIX + "/{lang}/{doc}/{level}/deck.pptx")
+    async def preview_deck(lang: str, doc: str, level: str) -> Response:
+        return await deck(hub, await open_preview(hub, clinic, lang, doc, level))
+
     @app.get(STANDALONE_PREFIX + "/{lang}/{doc}/{level}/pages/{name}.png")
     async def preview_image(lang: str, doc: str, level: str, name: str) -> Response:
         return image(hub, await open_preview(hub, clinic, lang, doc, level), name)
@@ -223,4 +248,5 @@ def serve(project: Project, lang: str, topic: str | None, bundle: str | None, le
                 timeout_graceful_shutdown=2)
 
 
-__all__ = ["create_app", "events", "image", "open_preview", "page_context", "serve", "state"]
+__all__ = ["create_app", "deck", "events", "image", "open_preview", "page_context", "serve",
+           "slides", "state"]

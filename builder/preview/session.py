@@ -94,6 +94,7 @@ class Preview:
         self._messages: tuple[int, dict[str, Msg]] | None = None
         self._charset: tuple[int, str] | None = None
         self._render_problem: Problem | None = None
+        self._deck: tuple[str, tuple[dict[str, Any], bytes]] | None = None
         self._names: list[str] = []  # page image names of the current layout
         self._pending: list[int] = []  # pages of the current layout not drawn yet
         self._drawn_generation = workspace.generation
@@ -211,6 +212,21 @@ class Preview:
                 for n, (name, (w, h)) in enumerate(zip(self._names, self._layout.sizes,
                                                        strict=True))]
 
+    def deck(self) -> tuple[dict[str, Any], bytes]:
+        """The slides of the document (see slides.py) and its PPTX, made again only when what
+        the document shows changed."""
+        from builder.preview.slides import deck_preview
+
+        if self._deck is None or self._deck[0] != self._shown:
+            catalogs = recording(self.ws.catalogs(self.target.lang))
+            doc = self._doc(catalogs)
+            try:
+                made = deck_preview(doc, self._context(catalogs), self.snapshot.get("entries", []))
+            except BuilderError as exc:  # a clinic deck template without a layout, a font
+                made = ({"slides": [], "problems": [str(p) for p in exc.problems]}, b"")
+            self._deck = (self._shown, made)
+        return self._deck[1]
+
     def english(self) -> Layout | None:
         """The same document in English, laid out: what growth and page count compare with."""
         if self.target.lang == SOURCE_LANG:
@@ -297,6 +313,7 @@ class Preview:
             "source": self.target.lang == SOURCE_LANG,
             "english_pages": english_pages, "entries": entries, "counts": counts,
             "problems": problems, "generation": self.ws.generation,
+            "shown": self._shown[:16],  # changes when what the document shows changes
         }
 
     def _entry(self, ctx: str, key: str, source: str, text: str | None, reason: str,

@@ -79,6 +79,22 @@ async def preview_state(request: Request, lang: str, doc: str, level: str,
     return server.state(hub, key)
 
 
+@router.get(PREFIX + "/{lang}/{doc}/{level}/slides.json")
+async def preview_slides(request: Request, lang: str, doc: str, level: str,
+                         user: User = Depends(translator_user),
+                         db: Session = Depends(get_db)) -> Response:
+    hub, key = await _open(request, db, lang, doc, level)
+    return await server.slides(hub, key)
+
+
+@router.get(PREFIX + "/{lang}/{doc}/{level}/deck.pptx")
+async def preview_deck(request: Request, lang: str, doc: str, level: str,
+                       user: User = Depends(translator_user),
+                       db: Session = Depends(get_db)) -> Response:
+    hub, key = await _open(request, db, lang, doc, level)
+    return await server.deck(hub, key)
+
+
 @router.get(PREFIX + "/{lang}/{doc}/{level}/pages/{name}.png")
 async def preview_image(request: Request, lang: str, doc: str, level: str, name: str,
                         user: User = Depends(translator_user),

@@ -175,6 +175,58 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // Slides: fetched when their section is open, again whenever what the document shows changes.
+  const slideBox = document.getElementById("pv-slides");
+  let slidesFor = null;
+  async function drawSlides() {
+    if (!slideBox || !slideBox.open || !current || slidesFor === current.shown) return;
+    slidesFor = current.shown;
+    const answer = await fetch(slideBox.dataset.slides, { cache: "no-store" });
+    const deck = await answer.json();
+    const list = slideBox.querySelector(".pv-slide-list");
+    const figures = [];
+    for (const problem of deck.problems || []) figures.push(el("p", { class: "pv-problem", text: problem }));
+    for (const slide of deck.slides) {
+      const face = el("div", { class: "pv-slide-face", lang: deck.tag, dir: deck.dir });
+      const place = (node, box) => {
+        node.style.left = (box.x * 100) + "%"; node.style.top = (box.y * 100) + "%";
+        node.style.width = (box.w * 100) + "%"; node.style.height = (box.h * 100) + "%";
+        return node;
+      };
+      const size = (pt) => (pt / deck.width_pt * 100) + "cqw";
+      const title = place(el("button", { type: "button", class: "pv-slide-title", text: slide.title }),
+                          slide.title_box);
+      title.style.fontSize = size(slide.title_pt);
+      if (slide.title_english) { title.lang = "en"; title.dir = "ltr"; }
+      if (slide.title_ctx) title.addEventListener("click", () => choose(slide.title_ctx));
+      face.append(title);
+      if (slide.paras.length) {
+        const body = place(el("ul", { class: "pv-slide-body" }), slide.box);
+        body.style.fontSize = size(slide.pt);
+        for (const para of slide.paras) {
+          const line = el("li", { class: "level-" + para.level + " bullet-" + para.bullet });
+          const text = el("button", { type: "button", text: para.text });
+          if (para.english) { line.lang = "en"; line.dir = "ltr"; }
+          if (para.ctx) text.addEventListener("click", () => choose(para.ctx));
+          line.append(text);
+          body.append(line);
+        }
+        face.append(body);
+      }
+      if (slide.picture) face.append(place(el("div", { class: "pv-slide-picture", text: labels.picture + ": " + slide.picture_alt }), slide.picture));
+      const faults = [...slide.overflow, ...slide.notes];
+      const caption = el("figcaption", {}, fill(labels.slide, { n: slide.number }) + " · ");
+      if (slide.overflow.length) caption.append(el("strong", { class: "pv-problem", text: labels.slideOverflow }));
+      else caption.append(labels.slideFine);
+      const figure = el("figure", { class: "pv-slide" + (slide.overflow.length ? " has-overflow" : "") },
+                        face, caption);
+      if (faults.length) figure.append(el("ul", { class: "small" }, ...faults.map((f) => el("li", { text: f }))));
+      figures.push(figure);
+    }
+    list.replaceChildren(...figures);
+  }
+  if (slideBox) slideBox.addEventListener("toggle", drawSlides);
+
   function show(snapshot) {
     if (!snapshot.version || snapshot.version <= shown) return;
     shown = snapshot.version;
@@ -187,6 +239,7 @@ document.addEventListener("DOMContentLoaded", () => {
     status.textContent = fill(labels.live, { time, ms: snapshot.ms }) +
       (snapshot.since_save_ms !== undefined ? " " + fill(labels.afterSave, { ms: snapshot.since_save_ms }) : "");
     document.body.dataset.version = String(snapshot.version);
+    drawSlides();
   }
 
   const events = new EventSource(pages.dataset.events);
