@@ -24,6 +24,7 @@ SHOTS = [
     ("preview-ar.png", "ar", "ar", "easy", f"{TOPIC}/relapse-meaning/easy"),
     ("preview-zh_Hans.png", "en", "zh_Hans", "standard", f"{TOPIC}/what-is-myeloma/standard"),
     ("preview-en.png", "en", "en", "easy", f"{TOPIC}/myeloma-basics/easy"),
+    ("preview-slides-fr.png", "en", "fr", "standard", f"{TOPIC}/options/standard/slide"),
 ]
 
 
@@ -43,6 +44,9 @@ def _prepare(root: Path) -> None:
                "La rechute est fréquente : environ 9 personnes sur 10 la connaissent.")
     set_msgstr(fr, f"{TOPIC}/why-heading/standard",
                "Pourquoilemyélomerevientaprèsuntraitementquiavaitbienmarché")
+    set_msgstr(fr, f"{TOPIC}/options/standard/slide",  # far over the 60-character budget
+               "De nouveaux médicaments et des associations de médicaments arrivent, et des "
+               "essais cliniques en proposent d'autres à ceux qui peuvent y participer")
     ar = _po(root, "ar")
     ctx = f"{TOPIC}/relapse-meaning/easy"
     english = msgid_of(ar, ctx)
@@ -100,9 +104,15 @@ def main(out: Path) -> None:
                 page.wait_for_selector(f"html[lang={ui}]")
                 page.goto(f"/translate/preview/{lang}/{TOPIC}/{level}")
                 page.wait_for_selector("body[data-version]", state="attached")
-                box = page.locator(f'.pv-box[data-ctx="{ctx}"]').first
-                box.scroll_into_view_if_needed()
-                box.click()
+                if ctx.endswith("/slide"):  # the slides, below the pages
+                    page.locator("#pv-slides summary").click()
+                    bullet = page.locator(".pv-slide-body button", has_text="De nouveaux")
+                    bullet.first.scroll_into_view_if_needed()
+                    bullet.first.click()
+                else:
+                    box = page.locator(f'.pv-box[data-ctx="{ctx}"]').first
+                    box.scroll_into_view_if_needed()
+                    box.click()
                 page.wait_for_load_state("networkidle")
                 time.sleep(0.5)
                 page.screenshot(path=str(out / name))

@@ -18,7 +18,13 @@ from typing import Any
 from builder.builders import Assets, RenderContext
 from builder.document import Doc
 from builder.errors import BuilderError, Problem, display_path
-from builder.i18n.messages import Msg, bundle_messages, glossary_messages, topic_messages
+from builder.i18n.messages import (
+    SLIDE_BUDGET,
+    Msg,
+    bundle_messages,
+    glossary_messages,
+    topic_messages,
+)
 from builder.localize import SOURCE_LANG, Catalogs, Found, localize
 from builder.markup import to_plain
 from builder.preview.diff import word_diff
@@ -346,6 +352,8 @@ class Preview:
             "content": self._where(key),
             "problems": [p.message for p in qa],
         }
+        if key.endswith("#slide") and len(item["shown"]) > SLIDE_BUDGET:
+            item["over_budget"] = len(item["shown"])  # told to translators in the .po comments
         if previous is not None:
             item["previous"] = previous
             item["diff"] = word_diff(previous, source)

@@ -55,7 +55,7 @@ def deck_preview(doc: Doc, ctx: RenderContext,
             entry = by_text.get(text) or next(  # the head or tail of a bullet cut in two
                 (e for shown, e in by_text.items() if len(text) >= 20 and text in shown), None)
             item: dict[str, Any] = {"text": text, "level": para.level, "bullet": para.bullet,
-                                    "english": para.english}
+                                    "english": para.english, "bold": para.bold}
             if entry is not None:
                 item["ctx"] = entry["ctx"]
                 if text != entry["shown"]:

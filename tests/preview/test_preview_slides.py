@@ -9,7 +9,7 @@ import pytest
 
 from builder.preview.edit import set_msgstr
 
-from .test_preview_core import TOPIC, open_preview, po
+from .test_preview_core import TOPIC, entry, open_preview, po
 
 
 @pytest.fixture
@@ -56,6 +56,7 @@ def test_a_slide_bullet_over_its_budget_is_flagged_and_the_deck_follows_a_save(h
     set_msgstr(po(project), ctx, long)
     hub.apply([po(project)])
     after, data = hub.deck(key)
+    assert entry(preview.snapshot, ctx)["over_budget"] == len(long)  # said in the entry's panel
     notes = [n for s in after["slides"] for n in s["notes"]]
     assert any(n.startswith(f"{ctx}: {len(long)} characters, over the budget of 60") for n in notes)
     assert any(n.startswith(f"{ctx}: cut over two slides") or "shrunk" in n for n in notes), notes

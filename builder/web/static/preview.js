@@ -122,6 +122,7 @@ document.addEventListener("DOMContentLoaded", () => {
       parts.push(el("p", { class: "pv-problem" },
         el("code", { dir: "ltr", text: entry.po + ":" + entry.line + ": " + problem })));
     }
+    if (entry.over_budget) parts.push(el("p", { class: "pv-problem", text: fill(labels.budget, { n: entry.over_budget }) }));
     if (entry.overflow) parts.push(el("p", { class: "pv-problem", text: fill(labels.past, { n: entry.overflow }) }));
     if (entry.pushed) {
       parts.push(el("p", { class: "pv-problem",
@@ -204,7 +205,8 @@ document.addEventListener("DOMContentLoaded", () => {
         const body = place(el("ul", { class: "pv-slide-body" }), slide.box);
         body.style.fontSize = size(slide.pt);
         for (const para of slide.paras) {
-          const line = el("li", { class: "level-" + para.level + " bullet-" + para.bullet });
+          const line = el("li", { class: "level-" + para.level + " bullet-" + para.bullet +
+                                         (para.bold ? " bold" : "") });
           const text = el("button", { type: "button", text: para.text });
           if (para.english) { line.lang = "en"; line.dir = "ltr"; }
           if (para.ctx) text.addEventListener("click", () => choose(para.ctx));
