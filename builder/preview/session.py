@@ -241,7 +241,9 @@ class Preview:
             doc = self._doc(Catalogs(SOURCE_LANG))
             ctx = dataclasses.replace(self._context(Catalogs(SOURCE_LANG)), charsets={})
             try:
-                self._english = (self.ws.generation, lay_out(doc, ctx, self._english_fonts))
+                layout = lay_out(doc, ctx, self._english_fonts)
+                # Only its boxes and page count are compared with: not its pages' box trees.
+                self._english = (self.ws.generation, dataclasses.replace(layout, document=None))
             except BuilderError:
                 return None
         return self._english[1]
