@@ -37,10 +37,11 @@ class Rect:
 
 @dataclass
 class Placed:
-    """One entry's boxes (one per page it is on), its lines, and whether it overflows."""
+    """One entry's boxes (one per element showing it and page), its lines, whether it overflows."""
 
     key: str  # owner#field
     rects: list[Rect] = field(default_factory=list)
+    parts: dict[tuple[int, int], Rect] = field(default_factory=dict, repr=False)  # by page, element
     lines: int = 0
     overflow: float = 0.0  # CSS px past the column, at the worst line
 
@@ -93,15 +94,16 @@ def lay_out(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict | None
 
 
 def _walk(box: Any, page: int, key: str | None, column: tuple[float, float] | None,
-          placed: dict[str, Placed], digest: Any) -> None:
+          placed: dict[str, Placed], digest: Any, shown: int = 0) -> None:
     """Every box of a page: the entry it belongs to (its own element's, or the nearest
-    ancestor's), the column it must fit in, and a fingerprint of what is drawn."""
+    ancestor's, `shown` being which element), the column it must fit in, and a fingerprint
+    of what is drawn."""
     from weasyprint.formatting_structure import boxes
 
     element = box.element
     own = element.get("data-entry") if element is not None else None
     if own:
-        key = own
+        key, shown = own, id(element)
     x, y = box.border_box_x(), box.border_box_y()
     w, h = box.border_width(), box.border_height()
     text = box.text if isinstance(box, boxes.TextBox) else ""
@@ -110,10 +112,13 @@ def _walk(box: Any, page: int, key: str | None, column: tuple[float, float] | No
         column = (box.content_box_x(), box.content_box_x() + box.width)
     if key is not None:
         entry = placed.setdefault(key, Placed(key))
-        rect = next((r for r in entry.rects if r.page == page), None)
+        # One box per element and page: a bundle's topic title is in its contents list and
+        # above the topic, on the same page, and the text between is no part of it.
+        rect = entry.parts.get((page, shown))
         if w > 0 and h > 0:
             if rect is None:
-                entry.rects.append(Rect(page, x, y, w, h))
+                entry.parts[(page, shown)] = rect = Rect(page, x, y, w, h)
+                entry.rects.append(rect)
             else:
                 rect.add(x, y, w, h)
         if isinstance(box, boxes.LineBox):
@@ -124,7 +129,7 @@ def _walk(box: Any, page: int, key: str | None, column: tuple[float, float] | No
             if past > SLACK:
                 entry.overflow = max(entry.overflow, past)
     for child in getattr(box, "children", ()):
-        _walk(child, page, key, column, placed, digest)
+        _walk(child, page, key, column, placed, digest, shown)
 
 
 def rasterize(layout: Layout, pages: list[int], dpi: int = PREVIEW_DPI) -> dict[int, bytes]:

@@ -87,3 +87,15 @@ def test_each_box_covers_its_text_on_the_right_page_of_the_built_pdf(  # type: i
             assert start and start in inside, (item["ctx"], start, inside[:200])
             checked += 1
     assert checked > 20
+
+
+def test_a_title_shown_twice_in_a_bundle_has_a_box_each_time(hub) -> None:  # type: ignore[no-untyped-def]
+    """A bundle's topic title is in its contents list and above the topic: two boxes, not one
+    box over everything between them when both are on one page."""
+    _key, preview = open_preview(hub, "fr", "easy", "new-relapse")
+    titles = [e for e in preview.snapshot["entries"] if e["ctx"].endswith("/@title/easy")
+              and not e["ctx"].startswith("bundle/")]
+    assert len(titles) >= 3
+    for item in titles:
+        assert len(item["boxes"]) == 2, item["ctx"]
+        assert all(box["h"] < 0.06 for box in item["boxes"]), item["boxes"]  # a line or two
