@@ -99,3 +99,31 @@ def test_a_title_shown_twice_in_a_bundle_has_a_box_each_time(hub) -> None:  # ty
     for item in titles:
         assert len(item["boxes"]) == 2, item["ctx"]
         assert all(box["h"] < 0.06 for box in item["boxes"]), item["boxes"]  # a line or two
+
+
+def test_the_same_entry_twice_on_a_page_gets_two_boxes_and_a_long_word_overflows() -> None:
+    """Box extraction on a small document laid out by WeasyPrint: elements carrying the same
+    data-entry on one page, a paragraph running onto a second page, a word wider than its column."""
+    import hashlib
+
+    from weasyprint import HTML
+
+    from builder.preview.layout import Placed, _walk
+
+    filler = "<p>" + "Some words of filler text. " * 6 + "</p>"
+    html = (f'<style>@page {{ size: 400px 300px; margin: 20px }} body {{ margin: 0 }}</style>'
+            f'<p data-entry="t/@title#text">A title</p>{filler}'
+            f'<h2 data-entry="t/@title#text">A title</h2>'
+            f'<p data-entry="t/b#text">{"Long running text. " * 60}</p>'
+            f'<p data-entry="t/w#text">{"W" * 90}</p>')
+    document = HTML(string=html).render()
+    placed: dict[str, Placed] = {}
+    for number, page in enumerate(document.pages):
+        _walk(page._page_box, number, None, None, placed, hashlib.sha256())
+    title = placed["t/@title#text"]
+    assert len(title.rects) == 2 and all(r.h < 40 and r.page == 0 for r in title.rects)
+    assert title.overflow == 0
+    split = placed["t/b#text"]
+    assert len({r.page for r in split.rects}) == len(split.rects) >= 2  # a box on each page
+    assert split.lines > 10
+    assert placed["t/w#text"].overflow > 100  # 90 W do not fit in 360 px
