@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import os
+import queue
 import random
 import re
 import shutil
@@ -112,14 +113,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the web app under load (8 clients, 60 s)")
     parser.add_argument("--load-seconds", type=float, default=LOAD_SECONDS, metavar="S",
                         help="how long the web load runs (default 60; shorter for a quick look)")
+    parser.add_argument("--preview-only", action="store_true",
+                        help="only the live preview: save -> new page images, 20 saves")
     options = parser.parse_args(argv)
     repo = Path(__file__).resolve().parents[1]
     work = Path(tempfile.mkdtemp(prefix="handout-bench-"))
     try:
         for name in ("content", "templates", "locales"):
             shutil.copytree(repo / name, work / name, ignore=shutil.ignore_patterns("*.mo"))
-        rows = [] if options.load_only else measure(work, options.quick)
-        rows += load(work, options.load_seconds)
+        if options.preview_only:
+            rows = preview(work)
+        else:
+            rows = [] if options.load_only else measure(work, options.quick)
+            rows += load(work, options.load_seconds)
+            if not options.load_only:
+                rows += preview(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(table(rows))
@@ -406,6 +414,135 @@ def load(work: Path, seconds: float = LOAD_SECONDS) -> list[tuple[str, str, str,
          max(peak) <= 1500),
         ("(info) load average (1 min) before / after the web load",
          f"{load_before:.1f} / {load_after:.1f}", "-", True),
+    ]
+
+
+# -- the translators' live preview -------------------------------------------------------------
+
+PREVIEW_SAVES = 20
+PREVIEW_LANG = "fr"
+PREVIEW_WORDS = ("vraiment", "toujours", "aussi", "ensuite", "souvent", "parfois", "encore")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _sse(url: str, arrived: queue.SimpleQueue) -> None:
+    """Read a server-sent event stream; put (arrival time, snapshot) for each event."""
+    import json
+
+    import httpx
+
+    try:
+        with httpx.Client(timeout=None) as client, client.stream("GET", url) as answer:
+            for line in answer.iter_lines():
+                if line.startswith("data: "):
+                    arrived.put((time.perf_counter(), json.loads(line[6:])))
+    except httpx.HTTPError:
+        return  # the server has stopped
+
+
+def preview(work: Path) -> list[tuple[str, str, str, bool]]:
+    """Save a .po entry 20 times under `handout preview`; each time, the time from the save to
+    the server-sent event with the new text, and to its changed page images fetched."""
+    import threading
+
+    import httpx
+
+    from builder.preview.edit import set_msgstr
+
+    port = _free_port()
+    repo = Path(__file__).resolve().parents[1]
+    base = f"http://127.0.0.1:{port}/preview/{PREVIEW_LANG}/{TOPIC}/standard"
+    log = (work / "preview.log").open("w")
+    server = subprocess.Popen(_handout("preview", "--project", str(work), "--lang", PREVIEW_LANG,
+                                       "--topic", TOPIC, "--port", str(port)),
+                              cwd=work, stdout=log, stderr=log,
+                              env={**os.environ, "PYTHONPATH": str(repo)})
+    po = work / "locales" / PREVIEW_LANG / "LC_MESSAGES" / f"{TOPIC}.po"
+    to_event: list[float] = []
+    cpus: list[float] = []  # the server's CPU time per save: what a machine to itself waits
+    to_edited: list[float] = []
+    to_images: list[float] = []
+    renders: list[float] = []
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(base + "/state.json", timeout=60).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    sys.exit("bench: the preview did not start:\n"
+                             + (work / "preview.log").read_text()[-2000:])
+                time.sleep(0.3)
+        arrived: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=_sse, args=(base + "/events", arrived), daemon=True).start()
+        _at, snapshot = arrived.get(timeout=60)
+        paragraphs = [e for e in snapshot["entries"] if e["ctx"].startswith(TOPIC + "/")
+                      and e["boxes"] and e["translation"]
+                      and len(e["translation"]) > 60 and not any(c.isdigit() for c in e["translation"])]
+        seen = {p["name"] for p in snapshot["pages"]}
+        with httpx.Client(timeout=60) as client:
+            for number in range(PREVIEW_SAVES + 1):  # the first save warms what a save touches
+                entry = paragraphs[number % len(paragraphs)]
+                text = f"{entry['translation']} {PREVIEW_WORDS[number % len(PREVIEW_WORDS)]}"
+                time.sleep(0.3)  # a person does not save ten times a second
+                cpu = _cpu_seconds(server.pid)
+                start = time.perf_counter()
+                set_msgstr(po, entry["ctx"], text)
+                while True:
+                    at, snapshot = arrived.get(timeout=30)
+                    mine = next(e for e in snapshot["entries"] if e["ctx"] == entry["ctx"])
+                    if mine["translation"] == text:
+                        break
+
+                def fetch(snapshot: dict) -> None:
+                    new = [p["name"] for p in snapshot["pages"]
+                           if p["ready"] and p["name"] not in seen]
+                    for name in new:
+                        client.get(f"{base}/pages/{name}.png").raise_for_status()
+                    seen.update(new)
+
+                fetch(snapshot)  # the page showing the edit is drawn first
+                edited = time.perf_counter() - start
+                event, render = at - start, snapshot["ms"] / 1000
+                while not all(p["ready"] for p in snapshot["pages"]):  # pages pushed down
+                    _at, snapshot = arrived.get(timeout=30)
+                    fetch(snapshot)
+                if number:
+                    cpus.append(_cpu_seconds(server.pid) - cpu)
+                    to_event.append(event)
+                    to_edited.append(edited)
+                    to_images.append(time.perf_counter() - start)
+                    renders.append(render)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+    def p95(values: list[float]) -> float:
+        return statistics.quantiles(values, n=20)[-1]
+
+    worst = p95(to_edited)
+    load = os.getloadavg()[0]
+    return [
+        (f"live preview: save -> edited page in the browser, p95 ({PREVIEW_SAVES} saves)",
+         f"{worst * 1000:.0f} ms (median {statistics.median(to_edited) * 1000:.0f} ms)",
+         "<= 1000 ms", worst <= 1.0),
+        ("(info) save -> every changed page in the browser, p95",
+         f"{p95(to_images) * 1000:.0f} ms (median {statistics.median(to_images) * 1000:.0f} ms)",
+         "-", True),
+        ("(info) save -> event p95; render, server CPU per save (medians)",
+         f"{p95(to_event) * 1000:.0f} ms; {statistics.median(renders) * 1000:.0f} ms, "
+         f"{statistics.median(cpus) * 1000:.0f} ms", "-", True),
+        ("(info) load average (1 min) at the end, on 2 cores", f"{load:.1f}", "-", True),
     ]
 
 

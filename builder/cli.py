@@ -278,6 +278,32 @@ def status(langs: tuple[str, ...], as_json: bool, stale: bool, project: Path | N
                    f"{'yes' if data['reviewed'] else 'no (draft)'}")
 
 
+@i18n.command(context_settings=CONTEXT)
+@click.option("--lang", required=True, metavar="CODE", help="The language of the pictures.")
+@click.option("--topic", "topics", multiple=True, metavar="ID",
+              help="A topic (repeatable; default: every topic).")
+@click.option("--bundle", "bundles", multiple=True, metavar="ID", help="A bundle (repeatable).")
+@click.option("--level", "levels", multiple=True, type=click.Choice(["easy", "standard", "detailed"]),
+              help="Reading level (repeatable; default: all three).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Folder for the pictures and index.json.")
+@click.option("--dpi", type=click.IntRange(50, 300), default=110, show_default=True,
+              help="Resolution of the pictures.")
+@click.option("--clinic", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Clinic profile YAML (default: templates/clinic/demo.yaml).")
+@project_option
+def screenshots(lang: str, topics: tuple[str, ...], bundles: tuple[str, ...],
+                levels: tuple[str, ...], out: Path, dpi: int, clinic: Path | None,
+                project: Path | None) -> None:
+    """A PNG per leaflet page with the box of every msgctxt drawn and labelled, and index.json
+    (which msgctxt is where), for Weblate's screenshots."""
+    from builder.preview.screenshots import make_screenshots
+
+    for path in make_screenshots(_project(project), lang, list(topics), list(bundles),
+                                 list(levels), out, clinic, dpi):
+        click.echo(f"wrote {path}")
+
+
 @cli.command(context_settings=CONTEXT)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but loopback needs an admin account first.")
@@ -293,6 +319,31 @@ def serve(host: str, port: int, database: str | None, workers: int, project: Pat
     from builder.web.serve import serve as run
 
     run(_project(project), host, port, database, workers)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--lang", required=True, metavar="CODE", help="The language you translate into.")
+@click.option("--topic", metavar="ID", default=None, help="The topic to preview.")
+@click.option("--bundle", metavar="ID", default=None, help="The bundle to preview (instead of a topic).")
+@click.option("--level", type=click.Choice(["easy", "standard", "detailed"]), default="standard",
+              show_default=True, help="Reading level.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True,
+              help="Port on 127.0.0.1 (the preview is never served to other machines).")
+@click.option("--clinic", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Clinic profile YAML (default: templates/clinic/demo.yaml).")
+@project_option
+def preview(lang: str, topic: str | None, bundle: str | None, level: str, port: int,
+            clinic: Path | None, project: Path | None) -> None:
+    """Live preview for translators: the leaflet redrawn in the browser on every save.
+
+    Watches content/, locales/, templates/ and the clinic profile; each entry's box on the page
+    shows whether it is untranslated, stale, fails QA or overflows, with its .po file and line.
+    """
+    from builder.preview.server import serve as run
+
+    if topic and bundle:
+        raise click.UsageError("give --topic or --bundle, not both")
+    run(_project(project), lang, topic, bundle, level, port, clinic)
 
 
 @cli.group(context_settings=CONTEXT)

@@ -169,7 +169,7 @@ def test_untranslated_title_summary_and_role_are_marked_and_tagged_english(proje
     html = (project / f"output/{lang}/standard/supportive-care.html").read_text(encoding="utf-8")
     h1 = re.search(r"<h1[^>]*>.*?</h1>", html, re.S).group()
     summary = re.search(r'<p class="summary"[^>]*>.*?</p>', html, re.S).group()
-    review = re.search(r'<p class="review">.*?</p>', html, re.S).group()
+    review = re.search(r'<p class="review"[^>]*>.*?</p>', html, re.S).group()
     for element in (h1, summary):
         assert 'lang="en"' in element and 'dir="ltr"' in element
         assert "fallback-mark" in element

@@ -245,6 +245,7 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
             links.append({"url": topic.link_url, "svg": _qr_svg(topic.link_url, "#000000",
                                                  doc.gettext(QR_ALT) % {"address": topic.link_url}),
                           "label": topic.link_label or "",
+                          "owner": f"{topic.id}/@link",  # its catalog entry, for the preview
                           "english": "link_label" in topic.english})
     context: dict[str, Any] = {
         "doc": doc,

@@ -283,10 +283,10 @@ def create_app(settings: Settings) -> FastAPI:
                                  "problems": problems}, status_code=422)
         return page(request, "error.html", status=422, message="; ".join(problems), user=None)
 
-    from builder.web.routers import api, auth, documents, kits, library, log, profile, translate
+    from builder.web.routers import api, auth, documents, kits, library, log, preview, profile, translate
 
-    for module in (api, auth, library, documents, kits, profile, log, translate):  # the API first: scripts
-        # call it most, and routes are matched in order
+    # the API first: scripts call it most, and routes are matched in order
+    for module in (api, auth, library, documents, kits, profile, log, translate, preview):
         app.include_router(module.router)
     return app
 
