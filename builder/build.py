@@ -336,7 +336,7 @@ def render_job(inputs: Inputs, job: Job, verify: bool) -> Result:
     import resource
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-    return Result(job, data, digest, list(doc.fallbacks), time.perf_counter() - start, rss_mb,
+    return Result(job, data, digest, doc.fallbacks_in(job.fmt), time.perf_counter() - start, rss_mb,
                   list(rendered.warnings))
 
 
@@ -367,10 +367,10 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
         key = (job.kind, job.id, job.lang, job.level)
         if key not in docs:
             docs[key] = make_doc(inputs, job)
-            for fallback in docs[key].fallbacks:
-                if fallback not in seen_fallbacks:
-                    seen_fallbacks.add(fallback)
-                    summary.fallbacks.append(fallback)
+        for fallback in docs[key].fallbacks_in(job.fmt):
+            if fallback not in seen_fallbacks:
+                seen_fallbacks.add(fallback)
+                summary.fallbacks.append(fallback)
         digest = input_digest(inputs, job, docs[key])
         entry = previous.get(job.path)
         if not options.force and entry and entry.get("inputs") == digest \

@@ -197,3 +197,12 @@ class Doc:
 
     def blocks(self) -> list[LocalizedBlock]:
         return [b for t in self.topics for b in t.blocks]
+
+    def fallbacks_in(self, fmt: str) -> list[Fallback]:
+        """The entries a reader of `fmt` meets in English: a leaflet prints no deck-only block
+        (speaker notes, slides, discussion prompts) and no block's slide text."""
+        if fmt not in ("pdf", "html"):
+            return list(self.fallbacks)
+        deck_only = tuple(f"{b.topic}/{b.id}/" for b in self.blocks() if b.kind.leaflet is None)
+        return [f for f in self.fallbacks
+                if not f.context.startswith(deck_only) and not f.context.endswith("/slide")]

@@ -243,3 +243,24 @@ def test_updating_twice_keeps_the_previous_english_once_and_leaves_no_stale_comm
     text = po.read_text(encoding="utf-8")
     assert read_previous(text)[CTX] == OLD
     assert not [line for line in text.splitlines() if line.startswith("# |")]
+
+
+def test_a_deck_only_entry_in_english_does_not_stop_a_strict_leaflet(project: Path, handout):
+    """Speaker notes are never printed in a leaflet: their missing translation is the deck's
+    problem (strict deck build fails), not the leaflet's (strict leaflet build passes)."""
+    po = project / "locales/es/LC_MESSAGES/relapsed-refractory.po"
+    text = po.read_text(encoding="utf-8")
+    ctx = 'msgctxt "relapsed-refractory/talk-about-script/standard"'
+    head, _, tail = text.partition(ctx)
+    msgid, sep, rest = tail.partition("msgstr ")
+    rest = rest.split("\n\n", 1)[1] if "\n\n" in rest else ""
+    po.write_text(f'{head}{ctx}{msgid}msgstr ""\n\n{rest}', encoding="utf-8")
+
+    args = ("build", "--topic", "relapsed-refractory", "--lang", "es", "--level", "standard",
+            "--strict", "--force")
+    leaflet = handout(*args, "--format", "pdf")
+    assert leaflet.code == EXIT_OK, leaflet.err
+    assert "talk-about-script" not in leaflet.err
+    deck = handout(*args, "--format", "pptx")
+    assert deck.code == EXIT_TRANSLATION
+    assert "relapsed-refractory/talk-about-script/standard" in deck.err

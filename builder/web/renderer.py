@@ -77,7 +77,7 @@ def inputs_for(base: Inputs, spec: Spec) -> Inputs:
 
 def real_fallbacks(doc: Doc) -> list:
     """Fallbacks that are content: a kit's own title is typed by staff and never translated."""
-    return [f for f in doc.fallbacks if not f.context.startswith(f"bundle/{KIT_PREFIX}")]
+    return [f for f in doc.fallbacks_in("pdf") if not f.context.startswith(f"bundle/{KIT_PREFIX}")]
 
 
 # -- in a worker process ----------------------------------------------------------------------
