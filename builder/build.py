@@ -66,6 +66,7 @@ class Options:
     clinic: Path | None = None
     paper: str | None = None
     large_print: bool = False
+    duplex: bool = False  # leaflets: an even number of pages, a "My notes" page filling the last
     strict: bool = False
     verify: bool = False
     force: bool = False
@@ -187,6 +188,7 @@ class Inputs:
     fixed: str  # digest of what every job depends on: tool versions, templates, clinic, fonts
     date: dt.date  # the print date of every file of this build (SOURCE_DATE_EPOCH, else today)
     html_base: str = "."  # where `--format html` files are, relative to the project root
+    duplex: bool = False
 
 
 def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = None) -> Inputs:
@@ -224,7 +226,7 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
     paper = options.paper or clinic.profile.paper
     html_base = os.path.relpath(options.out_dir, project.root)
     return Inputs(project, lib, clinic, catalogs, ctx, paper, options.large_print,
-                  _fixed_digest(project, clinic), date, html_base)
+                  _fixed_digest(project, clinic), date, html_base, options.duplex)
 
 
 def _fixed_digest(project: Project, clinic: Clinic) -> str:
@@ -245,9 +247,13 @@ def _fixed_digest(project: Project, clinic: Clinic) -> str:
     return digest.hexdigest()
 
 
+LEAFLET_FORMATS = ("pdf", "html")  # what a bundle's `carry` and a page budget apply to
+
+
 def make_doc(inputs: Inputs, job: Job) -> Doc:
     return localize(inputs.lib, inputs.catalogs[job.lang], job.kind, job.id, job.level,
-                    inputs.clinic, inputs.paper, inputs.large_print, inputs.date)
+                    inputs.clinic, inputs.paper, inputs.large_print, inputs.date,
+                    leaflet=job.fmt in LEAFLET_FORMATS, duplex=inputs.duplex)
 
 
 def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
@@ -261,9 +267,10 @@ def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
     really made on; whatever is rebuilt carries the day it was rebuilt.
     """
     data = "|".join([job.kind, job.id, job.lang, job.level, job.fmt, inputs.fixed, inputs.paper,
-                     str(inputs.large_print), doc.content_digest, str(doc.provenance.reviewed),
-                     ",".join(doc.provenance.reviewers), _ui_digest(inputs, job.lang),
-                     inputs.html_base if job.fmt == "html" else ""])
+                     str(inputs.large_print), str(inputs.duplex and job.fmt in LEAFLET_FORMATS),
+                     doc.content_digest, str(doc.provenance.reviewed),
+                     ",".join(doc.provenance.reviewers),
+                     _ui_digest(inputs, job.lang), inputs.html_base if job.fmt == "html" else ""])
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
@@ -336,10 +343,10 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
     # Localizing is cheap: do it for every job first, to report stale translations and skip
     # the outputs whose inputs have not changed.
     todo: list[Job] = []
-    docs: dict[tuple[str, str, str, str], Doc] = {}
+    docs: dict[tuple[str, str, str, str, bool], Doc] = {}
     seen_fallbacks: set[Fallback] = set()
     for job in jobs:
-        key = (job.kind, job.id, job.lang, job.level)
+        key = (job.kind, job.id, job.lang, job.level, job.fmt in LEAFLET_FORMATS)
         if key not in docs:
             docs[key] = make_doc(inputs, job)
             for fallback in docs[key].fallbacks:
