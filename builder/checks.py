@@ -134,7 +134,8 @@ class Report:
             cells = ""
             for lang in langs:
                 c = counts.get(lang)
-                cells += f"{'' if c is None else f'{c.pages} (+{c.over})' if c.over > 0 else c.pages:>9}"
+                cell = "" if c is None else f"{c.pages} (+{c.over})" if c.over > 0 else str(c.pages)
+                cells += f"{cell:>9}"
             lines.append(f"{name:<{width}} {level:<9}{paper:<8}{budget:>6}{cells}")
         over = self.overflows
         lines.append(f"over budget: {len(over)} of {len(self.pages)}")

@@ -163,11 +163,11 @@ class Fitted:
 
 
 def fit(doc: Doc, ctx: RenderContext) -> Fitted:
-    """The leaflet at the first fit tier that meets its page budget (or the tightest, when none
-    does: `handout check` reports it); with `doc.duplex`, an even page count, the page that
-    would be blank holding "My notes" lines. Without a budget or duplex: one layout, tier 0.
+    """The leaflet at the first fit tier that meets its page budget (when none does, the first
+    with the fewest pages: `handout check` reports it); with `doc.duplex`, an even page count,
+    the page that would be blank holding "My notes" lines. Without a budget: one layout, tier 0.
 
-    Large print is never tightened: its budget is the regular print's (README, page budget).
+    Large print is never tightened: a page budget is for regular print.
     """
     ctx = dataclasses.replace(ctx, assets=ctx.assets.files())  # WeasyPrint reads files
     tiers = range(len(FIT_MARGINS_MM)) if doc.pages and not doc.large_print else range(1)
