@@ -213,6 +213,18 @@ def test_who_to_call_is_on_page_one(leaflets: Path):
     assert missing == []
 
 
+def test_large_print_starts_the_urgent_box_on_page_one(project: Path, handout):
+    """At 16 pt the Spanish urgent box does not fit under the title: it starts on page 1 all
+    the same, with the number to call, instead of moving whole to page 2."""
+    run = handout("build", "--bundle", "new-relapse", "--lang", "es", "--level", "easy",
+                  "--format", "pdf", "--large-print")
+    assert run.code == EXIT_OK, run.err
+    pdf = project / "output/es/easy/new-relapse.pdf"
+    for page_one in (poppler_pages(pdf)[0], mupdf_pages(pdf)[0]):
+        assert found(ui("es", "When to call us urgently"), page_one)
+        assert found("+1 555 0199", page_one)
+
+
 def test_the_personal_panel_is_on_page_one_or_two_and_tagged_as_a_list(leaflets: Path):
     for pdf, lang in _first_leaflets(leaflets):
         labels = [ui(lang, label) for label in PANEL]
