@@ -80,6 +80,7 @@ class Options:
     clinic: Path | None = None
     paper: str | None = None
     large_print: bool = False
+    duplex: bool = False  # leaflets: an even number of pages, a "My notes" page filling the last
     strict: bool = False
     verify: bool = False
     force: bool = False
@@ -207,6 +208,7 @@ class Inputs:
     html_base: str = "."  # where `--format html` files are, relative to the project root
     # The meeting a deck or handout is for (--date, --host/--no-host; a web form may set it).
     session: Session = field(default_factory=Session)
+    duplex: bool = False
 
 
 def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = None) -> Inputs:
@@ -245,7 +247,7 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
     html_base = os.path.relpath(options.out_dir, project.root)
     session = Session(options.session_date, clinic.host if options.host is None else options.host)
     return Inputs(project, lib, clinic, catalogs, ctx, paper, options.large_print,
-                  _shared_digest(project, clinic), date, html_base, session)
+                  _shared_digest(project, clinic), date, html_base, session, options.duplex)
 
 
 def _shared_digest(project: Project, clinic: Clinic) -> str:
@@ -266,9 +268,13 @@ def _shared_digest(project: Project, clinic: Clinic) -> str:
     return digest.hexdigest()
 
 
+LEAFLET_FORMATS = ("pdf", "html")  # what a bundle's `carry` and a page budget apply to
+
+
 def make_doc(inputs: Inputs, job: Job) -> Doc:
     return localize(inputs.lib, inputs.catalogs[job.lang], job.kind, job.id, job.level,
-                    inputs.clinic, inputs.paper, inputs.large_print, inputs.date, inputs.session)
+                    inputs.clinic, inputs.paper, inputs.large_print, inputs.date, inputs.session,
+                    leaflet=job.fmt in LEAFLET_FORMATS, duplex=inputs.duplex)
 
 
 def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
@@ -282,7 +288,8 @@ def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
     really made on; whatever is rebuilt carries the day it was rebuilt.
     """
     data = "|".join([job.kind, job.id, job.lang, job.level, job.fmt, inputs.shared_digest, inputs.paper,
-                     str(inputs.large_print), doc.content_digest, str(doc.provenance.reviewed),
+                     str(inputs.large_print), str(inputs.duplex and job.fmt in LEAFLET_FORMATS),
+                     doc.content_digest, str(doc.provenance.reviewed),
                      ",".join(doc.provenance.reviewers), _ui_digest(inputs, job.lang),
                      inputs.html_base if job.fmt == "html" else "",
                      str(inputs.session.date), str(inputs.session.host)])
@@ -361,10 +368,10 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
     # Localizing is cheap: do it for every job first, to report stale translations and skip
     # the outputs whose inputs have not changed.
     todo: list[Job] = []
-    docs: dict[tuple[str, str, str, str], Doc] = {}
+    docs: dict[tuple[str, str, str, str, bool], Doc] = {}
     seen_fallbacks: set[Fallback] = set()
     for job in jobs:
-        key = (job.kind, job.id, job.lang, job.level)
+        key = (job.kind, job.id, job.lang, job.level, job.fmt in LEAFLET_FORMATS)
         if key not in docs:
             docs[key] = make_doc(inputs, job)
         for fallback in docs[key].fallbacks_in(job.fmt):

@@ -15,6 +15,31 @@ from builder.model import LEVELS, at_level
 from builder.project import Project, locale_dirs
 from builder.readability import Score, localized_prose, score
 
+PAPERS = ("a4", "letter")
+
+
+@dataclass(frozen=True)
+class PageCount:
+    """How many pages a leaflet with a page budget takes, in one language, level and paper."""
+
+    kind: str
+    id: str
+    lang: str
+    level: str
+    paper: str
+    pages: int
+    budget: int
+    where: str  # the `pages:` line
+
+    @property
+    def over(self) -> int:
+        return self.pages - self.budget
+
+    def __str__(self) -> str:
+        return (f"{self.where}: {self.kind} {self.id} ({self.lang}, {self.level}, {self.paper}): "
+                f"{self.pages} pages, {self.over} over its budget of {self.budget}: carry fewer "
+                "blocks, shorten the translation or raise the budget")
+
 
 @dataclass
 class Report:
@@ -25,6 +50,11 @@ class Report:
     scores: dict[tuple[str, str, str], Score] = field(default_factory=dict)  # topic, level, lang
     strict: bool = False
     where: dict[str, str] = field(default_factory=dict)  # topic id -> "content/x.yaml:LINE"
+    pages: list[PageCount] = field(default_factory=list)  # leaflets with a page budget
+
+    @property
+    def overflows(self) -> list[PageCount]:
+        return [p for p in self.pages if p.over > 0]
 
     @property
     def misses(self) -> list[tuple[str, str, str, Score]]:
@@ -34,7 +64,7 @@ class Report:
     def exit_code(self) -> int:
         """3 for content (above a reading-level target; uncited claims under --strict) before 4
         for translations."""
-        if self.misses or (self.strict and self.uncited):
+        if self.misses or (self.strict and (self.uncited or self.overflows)):
             return EXIT_CONTENT
         if self.problems or (self.strict and self.fallbacks):
             return EXIT_TRANSLATION
@@ -43,7 +73,7 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.problems and not self.misses and not (
-            self.strict and (self.fallbacks or self.uncited))
+            self.strict and (self.fallbacks or self.uncited or self.overflows))
 
     def text(self) -> str:
         out = [f"error: {p}" for p in self.problems]
@@ -53,13 +83,17 @@ class Report:
         out += [f"{'error' if self.strict else 'warning'}: {f}" for f in self.fallbacks]
         out.append("")
         out.append(self.table())
+        if self.pages:
+            out.append("")
+            out.append(self.pages_table())
+            out += [f"{'error' if self.strict else 'warning'}: {p}" for p in self.overflows]
         if self.misses:
             out.append("")
             out += [f"error: {self.where.get(t, t)}: {t} ({lv}, {lang}): {s.measure} {s.value} "
                     f"is above the target {s.target:g}: shorter sentences and simpler words"
                     for t, lv, lang, s in self.misses]
         total = len(self.problems) + len(self.misses) + (
-            len(self.fallbacks) + len(self.uncited) if self.strict else 0)
+            len(self.fallbacks) + len(self.uncited) + len(self.overflows) if self.strict else 0)
         out.append("")
         out.append("check passed" if self.ok else f"check failed: {total} problem(s)")
         return "\n".join(out)
@@ -84,6 +118,29 @@ class Report:
                 lines.append(row)
         return "\n".join(lines)
 
+    def pages_table(self) -> str:
+        """Pages per language of every leaflet with a budget: "3 (+1)" where it is exceeded."""
+        langs = sorted({p.lang for p in self.pages}, key=lambda x: (x != SOURCE_LANG, x))
+        rows: dict[tuple[str, str, str, int], dict[str, PageCount]] = {}
+        for count in self.pages:
+            key = (f"{count.id} ({count.kind})", count.level, count.paper, count.budget)
+            rows.setdefault(key, {})[count.lang] = count
+        width = max(len(k[0]) for k in rows) + 1
+        lines = ["Page budgets (leaflets in regular print, the demo clinic profile; pages, "
+                 "and '(+N)' where a language exceeds its budget by N)",
+                 f"{'document':<{width}} {'level':<9}{'paper':<8}{'budget':>6}"
+                 + "".join(f"{lang:>9}" for lang in langs)]
+        for (name, level, paper, budget), counts in rows.items():
+            cells = ""
+            for lang in langs:
+                c = counts.get(lang)
+                cell = "" if c is None else f"{c.pages} (+{c.over})" if c.over > 0 else str(c.pages)
+                cells += f"{cell:>9}"
+            lines.append(f"{name:<{width}} {level:<9}{paper:<8}{budget:>6}{cells}")
+        over = self.overflows
+        lines.append(f"over budget: {len(over)} of {len(self.pages)}")
+        return "\n".join(lines)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
@@ -93,6 +150,9 @@ class Report:
             "readability": [{"topic": t, "level": lv, "lang": lang, "value": s.value,
                              "measure": s.measure, "target": s.target, "ok": s.ok}
                             for (t, lv, lang), s in sorted(self.scores.items())],
+            "pages": [{"kind": p.kind, "id": p.id, "lang": p.lang, "level": p.level,
+                       "paper": p.paper, "pages": p.pages, "budget": p.budget, "over": p.over}
+                      for p in self.pages],
         }
 
 
@@ -181,14 +241,94 @@ def run_check(project: Project, langs: list[str], strict: bool) -> Report:
     report.uncited += uncited_claims(lib)
     report.where = {t: str(lib.where[("topic", t)]) for t in lib.topics}
     codes = langs or [SOURCE_LANG, *[c for c in locale_dirs(project) if c != SOURCE_LANG]]
+    loaded: list[str] = []
     for lang in codes:
         try:
             catalogs = load_catalogs(project, lang)
         except TranslationError as exc:
             report.problems += exc.problems
             continue
+        loaded.append(lang)
         _check_language(lib, catalogs, report)
+    if not report.problems:
+        report.pages = page_counts(project, lib, loaded)
     return report
+
+
+def page_counts(project: Project, lib: Library, langs: list[str],
+                jobs: int | None = None) -> list[PageCount]:
+    """Render every leaflet that has a page budget, in each language, level and paper, and
+    count its pages (regular print, the demo clinic profile). Counts are cached by the
+    leaflet's inputs, so an unchanged leaflet is not rendered again."""
+    import json
+    import os
+
+    from builder.build import Job, Options, input_digest, load_inputs, make_doc
+    from builder.cache import cache_key
+    from builder.errors import BuilderError, RenderError
+    from builder.executors import executor_for
+    from builder.model import pages_at
+    from builder.output import atomic_write
+
+    budgeted = [("topic", t.id, t.pages) for t in lib.topics.values() if t.pages is not None]
+    budgeted += [("bundle", b.id, b.pages) for b in lib.bundles.values() if b.pages is not None]
+    if not budgeted or not langs:
+        return []
+    store = project.cache / "page-counts.json"
+    try:
+        known: dict[str, int] = json.loads(store.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    counts: list[PageCount] = []
+    used: dict[str, int] = {}
+    failed: list[BuilderError] = []
+    for paper in PAPERS:
+        inputs = load_inputs(Options(project=project, paper=paper), langs, lib)
+        todo: dict[Job, tuple[str, int, str]] = {}
+        for kind, doc_id, budget in sorted(budgeted):
+            where = str(lib.where[("pages", kind, doc_id)])
+            for lang in langs:
+                for level in LEVELS:
+                    pages = pages_at(budget, level)
+                    if pages is None:
+                        continue
+                    job = Job(kind, doc_id, lang, level, "pdf")
+                    key = cache_key("page-count;v1", input_digest(inputs, job,
+                                                                  make_doc(inputs, job)))
+                    if key in known:
+                        used[key] = known[key]
+                        counts.append(PageCount(kind, doc_id, lang, level, paper, known[key],
+                                                pages, where))
+                    else:
+                        todo[job] = (key, pages, where)
+        workers = jobs or min(os.cpu_count() or 1, len(todo))
+        for job, outcome in executor_for(workers, None).run(inputs, list(todo), False):
+            if isinstance(outcome, BuilderError):
+                failed.append(outcome)
+                continue
+            key, pages, where = todo[job]
+            used[key] = _pdf_pages(outcome.data)
+            counts.append(PageCount(job.kind, job.id, job.lang, job.level, paper, used[key],
+                                    pages, where))
+    if failed:
+        raise RenderError([p for exc in failed for p in exc.problems])
+    try:
+        kept = {**known, **used}  # the newest last; a few thousand counts at most
+        kept = dict(list(kept.items())[-4000:])
+        atomic_write(store, json.dumps(kept).encode("utf-8"))
+    except BuilderError:
+        pass  # a cache that cannot be written only makes the next check slower
+    order = {lang: n for n, lang in enumerate(langs)}
+    return sorted(counts, key=lambda c: (c.kind, c.id, LEVELS.index(c.level),  # type: ignore[arg-type]
+                                         PAPERS.index(c.paper), order[c.lang]))
+
+
+def _pdf_pages(data: bytes) -> int:
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(data)).pages)
 
 
 def _check_language(lib: Library, catalogs: Catalogs, report: Report) -> None:

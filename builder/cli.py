@@ -67,6 +67,9 @@ def cli() -> None:
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default=None,
               help="Paper size (default: the clinic profile's).")
 @click.option("--large-print", is_flag=True, help="Body text at 16 pt or more.")
+@click.option("--duplex", is_flag=True,
+              help="Leaflets for double-sided printing: an even number of pages, with a lined "
+                   "'My notes' page where the last would be blank.")
 @click.option("--strict", is_flag=True,
               help="Fail instead of printing English where a translation is missing or stale.")
 @click.option("--verify/--no-verify", default=None,
@@ -89,7 +92,7 @@ def cli() -> None:
 @project_option
 def build(topics: tuple[str, ...], bundles: tuple[str, ...], all_: bool, langs: tuple[str, ...],
           levels: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
-          clinic: Path | None, paper: str | None, large_print: bool, strict: bool,
+          clinic: Path | None, paper: str | None, large_print: bool, duplex: bool, strict: bool,
           verify: bool | None, force: bool, session_date: dt.date | None, host: bool | None,
           jobs: int | None, scheduler: str | None, quiet: bool, project: Path | None) -> None:
     """Build leaflets and decks into output/<lang>/<level>/<id>.<ext>, with manifest.json."""
@@ -101,7 +104,8 @@ def build(topics: tuple[str, ...], bundles: tuple[str, ...], all_: bool, langs: 
     options = Options(project=_project(project), topics=list(topics), bundles=list(bundles),
                       all=all_, langs=list(langs), levels=list(levels), formats=list(formats),
                       out=out, clinic=clinic, paper=paper, large_print=large_print,
-                      strict=strict, verify=bool(os.environ.get("CI")) if verify is None else verify,
+                      duplex=duplex, strict=strict,
+                      verify=bool(os.environ.get("CI")) if verify is None else verify,
                       force=force, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
                       progress=not quiet and sys.stderr.isatty(), session_date=session_date,
                       host=host)

@@ -124,6 +124,8 @@ def _load_topic(path: Path, lib: Library, problems: list[Problem]) -> None:
                                 f"'{path.stem}': rename the file or change the id"))
     lib.topics[topic.id] = topic
     lib.where[("topic", topic.id)] = Where(shown, line_of(data, ["id"]))
+    if topic.pages is not None:
+        lib.where[("pages", "topic", topic.id)] = Where(shown, line_of(data, ["pages"]))
     lib.file_digest[topic.id] = hashlib.sha256(path.read_bytes()).hexdigest()
     source_ids: dict[str, int] = {}
     for index, source in enumerate(topic.sources):
@@ -262,9 +264,16 @@ def _load_bundles(path: Path, lib: Library, problems: list[Problem]) -> None:
                                     "give each bundle its own id"))
         lib.bundles[bundle.id] = bundle
         lib.where[("bundle", bundle.id)] = Where(display_path(path), line)
+        if bundle.pages is not None:
+            lib.where[("pages", "bundle", bundle.id)] = Where(
+                display_path(path), line_of(data, ["bundles", index, "pages"]))
         for pos, _topic_id in enumerate(bundle.topics):
             lib.where[("bundle-topic", bundle.id, str(pos))] = Where(
                 display_path(path), line_of(data, ["bundles", index, "topics", pos]))
+        for topic_id, block_ids in bundle.carry.items():
+            for pos, _block_id in enumerate(block_ids):
+                lib.where[("bundle-carry", bundle.id, topic_id, str(pos))] = Where(
+                    display_path(path), line_of(data, ["bundles", index, "carry", topic_id, pos]))
 
 
 def _cross_check(lib: Library, problems: list[Problem]) -> None:
@@ -280,6 +289,7 @@ def _cross_check(lib: Library, problems: list[Problem]) -> None:
                 problems.append(Problem(w, None, f"bundle '{bundle.id}' names unknown "
                                         f"topic '{topic_id}': correct the id or remove it from the "
                                         f"list (known topics: {known})"))
+        _check_carry(lib, bundle, problems)
     for topic in lib.topics.values():
         w = lib.where[("topic", topic.id)]
         for term in topic.all_terms():
@@ -298,6 +308,32 @@ def _cross_check(lib: Library, problems: list[Problem]) -> None:
                                         f"topic '{topic.id}' needs a title and summary at "
                                         f"'{level}': add '{level}:' to both, or write one text "
                                         "for every level"))
+
+
+def _check_carry(lib: Library, bundle: Bundle, problems: list[Problem]) -> None:
+    """`carry` names topics of the bundle and blocks of those topics, each once."""
+    for topic_id, block_ids in bundle.carry.items():
+        first = lib.where[("bundle-carry", bundle.id, topic_id, "0")]
+        if topic_id not in bundle.topics:
+            problems.append(Problem(first.path, first.line, f"bundle '{bundle.id}': 'carry' "
+                                    f"names topic '{topic_id}', which is not in its 'topics': "
+                                    f"use one of {', '.join(bundle.topics)}"))
+            continue
+        topic = lib.topics.get(topic_id)
+        if topic is None:
+            continue  # already reported
+        known = [b.id for b in topic.blocks]
+        seen: set[str] = set()
+        for pos, block_id in enumerate(block_ids):
+            w = lib.where[("bundle-carry", bundle.id, topic_id, str(pos))]
+            if block_id not in known:
+                problems.append(Problem(w.path, w.line, f"bundle '{bundle.id}' carries unknown "
+                                        f"block '{block_id}' of topic '{topic_id}': use a block "
+                                        f"id of {lib.where[('topic', topic_id)].path}"))
+            elif block_id in seen:
+                problems.append(Problem(w.path, w.line, f"bundle '{bundle.id}' carries block "
+                                        f"'{block_id}' of topic '{topic_id}' twice: name it once"))
+            seen.add(block_id)
 
 
 def blocks_at(topic: Topic, level: Level) -> list[BlockBase]:

@@ -58,6 +58,7 @@ class LocalizedBlock:
     src: Path | None = None
     ordered: bool = False
     write_in: int = 0
+    boxes: bool = True  # a checklist's items get check boxes (false: prompts for the write-in lines)
     cites: list[str] = field(default_factory=list)  # ids of the topic's sources
     fallback: bool = False  # any of its entries is shown in English
     # Which entries are shown in English ("text", "slide", "term", "caption", "alt", "items/0"):
@@ -116,6 +117,7 @@ class LocalizedTopic:
     link_label: str | None = None
     reviewer_role: str = ""
     english: frozenset[str] = frozenset()  # "title", "summary", "link_label", "reviewer_role"
+    omitted: bool = False  # a bundle's leaflet leaves out some of its blocks (`carry`)
 
 
 @dataclass
@@ -184,6 +186,8 @@ class Doc:
     english: frozenset[str] = frozenset()  # "title", "summary" of a bundle shown in English
     session: Session = field(default_factory=lambda: Session())
     minutes: dict[str, int] = field(default_factory=dict)  # a session's minutes per topic id
+    pages: int | None = None  # the leaflet's page budget at this level (content `pages:`)
+    duplex: bool = False  # an even number of pages: a "My notes" page where one would be blank
 
     def gettext(self, msgid: str) -> str:
         return self.ui.gettext(msgid)

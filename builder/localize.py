@@ -27,7 +27,7 @@ from builder.i18n.catalog import Entry, LoadedCatalog, read_catalog
 from builder.i18n.messages import context, level_key
 from builder.i18n.termbase import termbase_path
 from builder.languages import language
-from builder.model import Image, Level, at_level
+from builder.model import BlockBase, Image, Level, at_level, pages_at
 from builder.project import Project, locale_dirs
 
 SOURCE_LANG = "en"
@@ -284,7 +284,11 @@ def _field_of(ctx: str, owner: str) -> str:
     return rest[0]
 
 
-def localize_topic(loc: Localizer, topic_id: str) -> LocalizedTopic:
+DECK_ONLY = ("slide", "notes", "discussion")  # block types a leaflet does not print
+
+
+def localize_topic(loc: Localizer, topic_id: str, keep: set[str] | None = None) -> LocalizedTopic:
+    """One topic at the localizer's level; `keep`: only these block ids (a bundle's `carry`)."""
     lib, level = loc.lib, loc.level
     topic = lib.topics[topic_id]
     where = lib.where[("topic", topic_id)]
@@ -302,7 +306,12 @@ def localize_topic(loc: Localizer, topic_id: str) -> LocalizedTopic:
             english.add(name)
             loc.record(where, misses)
     blocks = []
-    for block in blocks_at(topic, level):
+    shown_blocks = blocks_at(topic, level)
+    omitted = False
+    if keep is not None:
+        omitted = any(b.id not in keep and b.type not in DECK_ONLY for b in shown_blocks)
+        shown_blocks = [b for b in shown_blocks if b.id in keep]
+    for block in shown_blocks:
         owner = f"{topic_id}/{block.id}"
         misses = []
         values: dict[str, object] = {}
@@ -323,16 +332,35 @@ def localize_topic(loc: Localizer, topic_id: str) -> LocalizedTopic:
                     caption=values.get("caption"),  # type: ignore[arg-type]
                     ordered=getattr(block, "ordered", False),
                     write_in=getattr(block, "write_in", 0), english=frozenset(shown),
-                    cites=list(block.cites))
+                    boxes=getattr(block, "boxes", True), cites=list(block.cites))
         if isinstance(block, Image):
             rb.src = lib.image_path(block)
         blocks.append(rb)
-    terms = [localize_term(loc, term_id) for term_id in topic.terms_at(level)]
+    term_ids = topic.terms_at(level)
+    if omitted:  # explain only the words the blocks carried still use
+        term_ids = [t for t in term_ids if _uses(shown_blocks, lib.glossary[t].term, level)]
+    terms = [localize_term(loc, term_id) for term_id in term_ids]
     return LocalizedTopic(id=topic_id, version=topic.version, title=str(meta["title"]),
                   summary=str(meta["summary"]), review=topic.review, sources=list(topic.sources),
                   blocks=blocks, terms=terms, link_url=topic.link.url if topic.link else None,
                   link_label=str(meta["link_label"]) if meta["link_label"] else None,
-                  reviewer_role=str(meta["reviewer_role"]), english=frozenset(english))
+                  reviewer_role=str(meta["reviewer_role"]), english=frozenset(english),
+                  omitted=omitted)
+
+
+def _uses(blocks: list[BlockBase], term: object, level: Level) -> bool:
+    """Whether the English of `blocks` at `level` uses the glossary `term` (at a word start)."""
+    word = at_level(term, level)  # type: ignore[arg-type]
+    if not word:
+        return False
+    pattern = re.compile(r"(?<!\w)" + re.escape(word.casefold()))
+    for block in blocks:
+        for name in ("text", "items", "caption", "term"):
+            value = at_level(getattr(block, name, None), level)
+            for piece in value if isinstance(value, list) else [value]:
+                if piece and pattern.search(piece.casefold()):
+                    return True
+    return False
 
 
 def localize_term(loc: Localizer, term_id: str) -> LocalizedTerm:
@@ -366,9 +394,13 @@ def build_date() -> dt.date:
 
 def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Level,
              clinic: Clinic, paper: str, large_print: bool = False,
-             date: dt.date | None = None, session: Session | None = None) -> Doc:
+             date: dt.date | None = None, session: Session | None = None, leaflet: bool = False,
+             duplex: bool = False) -> Doc:
+    """One document in one language and level. `leaflet`: as a leaflet prints it, a bundle
+    carrying only the blocks its `carry` names (a deck shows every block)."""
     loc = Localizer(lib, catalogs, level)
     english: set[str] = set()
+    carry: dict[str, list[str]] = {}
     if kind == "bundle":
         bundle = lib.bundles[doc_id]
         title_misses: list[Miss] = []
@@ -380,9 +412,12 @@ def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Le
         topic_ids = list(bundle.topics)
         audience = bundle.audience
         minutes = {t: bundle.minutes_of(t) for t in topic_ids}
+        budget = pages_at(bundle.pages, level)
+        carry = bundle.carry if leaflet else {}
     else:
         topic_ids, audience, minutes = [doc_id], "clinic", {}
-    topics = [localize_topic(loc, t) for t in topic_ids]
+        budget = pages_at(lib.topics[doc_id].pages, level)
+    topics = [localize_topic(loc, t, set(carry[t]) if t in carry else None) for t in topic_ids]
     if kind == "topic":
         title, summary = topics[0].title, topics[0].summary
         english = set(topics[0].english & {"title", "summary"})
@@ -393,6 +428,7 @@ def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Le
     lang = language(catalogs.lang)
     for topic_id in topic_ids:
         loc.digest.update(_topic_meta_digest(lib, topic_id).encode())
+    loc.digest.update(f"\0pages={budget}\0carry={sorted(carry.items())}".encode())
     reviewed, reviewers = loc.provenance()
     doc = Doc(kind=kind, id=doc_id, lang=lang, level=level, title=str(title),
               summary=str(summary), topics=topics,
@@ -408,7 +444,7 @@ def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Le
               date=date or build_date(),
               ui=catalogs.ui, audience=audience, content_digest=loc.digest.hexdigest(),
               english=frozenset(english), session=session or Session(host=clinic.host),
-              minutes=minutes)
+              minutes=minutes, pages=budget, duplex=duplex)
     return doc
 
 
@@ -424,7 +460,7 @@ def _topic_meta_digest(lib: Library, topic_id: str) -> str:
         if isinstance(block, Image):
             digest.update(hashlib.sha256(lib.image_path(block).read_bytes()).digest())
         digest.update(f"{block.id}:{block.type}:{getattr(block, 'write_in', '')}:"
-                      f"{getattr(block, 'ordered', '')}".encode())
+                      f"{getattr(block, 'ordered', '')}:{getattr(block, 'boxes', '')}".encode())
     return digest.hexdigest()
 
 

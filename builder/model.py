@@ -130,6 +130,9 @@ class Checklist(BlockBase):
     text: PerLevel | None = None  # heading of the checklist
     items: PerLevelList
     write_in: Annotated[int, Field(ge=0, le=12)] = 3
+    # false: the items are prompts for the write-in lines ("What else do I want to ask?"), not
+    # questions to tick, so the leaflet prints them without a check box.
+    boxes: bool = True
 
 
 class Term(BlockBase):
@@ -292,6 +295,27 @@ class Link(Strict):
     label: PerLevel
 
 
+# A leaflet's page budget: one number for every level, or one per level (`{easy: 2}`); levels
+# left out have none. The build meets it by layout choices; `handout check` reports overflows.
+PageBudget = int | dict[Level, int]
+MAX_PAGES = 40
+
+
+def _check_pages(value: PageBudget | None) -> PageBudget | None:
+    counts = value.values() if isinstance(value, dict) else [] if value is None else [value]
+    if any(not 1 <= n <= MAX_PAGES for n in counts):
+        raise ValueError(f"a page budget is a whole number of pages from 1 to {MAX_PAGES}, "
+                         "e.g. 'pages: 2' or 'pages: {easy: 2}'")
+    return value
+
+
+def pages_at(budget: PageBudget | None, level: Level) -> int | None:
+    """The page budget at `level`, or None."""
+    if budget is None or isinstance(budget, int):
+        return budget
+    return budget.get(level)
+
+
 class Topic(Strict):
     id: Annotated[str, Field(pattern=ID_PATTERN)]
     version: Annotated[str, Field(pattern=r"^\d+(\.\d+){0,2}$")]
@@ -301,12 +325,15 @@ class Topic(Strict):
     sources: Annotated[list[Source], Field(min_length=1)]
     terms: PerLevelList | list[str] = []  # glossary ids; per level: only the words that level uses
     link: Link | None = None  # printed as a QR code with the address beside it
+    pages: PageBudget | None = None  # the leaflet's page budget
     blocks: Annotated[list[Block], Field(min_length=1)]
 
     @field_validator("version", mode="before")
     @classmethod
     def _version_text(cls, value: object) -> object:
         return str(value) if isinstance(value, (int, float)) else value
+
+    _pages = field_validator("pages")(_check_pages)
 
     @field_validator("title", "summary")
     @classmethod
@@ -357,6 +384,14 @@ class Bundle(Strict):
     audience: Literal["clinic", "support-group"] = "clinic"
     # A support-group session's agenda: minutes per topic id (default DEFAULT_MINUTES each).
     minutes: dict[str, Annotated[int, Field(ge=1, le=180)]] = {}
+    pages: PageBudget | None = None  # the leaflet's page budget
+    # What the bundle's leaflet carries of a topic: these block ids, in the topic's order (a
+    # topic not named here: every block). The rest is pointed to ("More in the leaflet ...").
+    carry: dict[Annotated[str, Field(pattern=ID_PATTERN)],
+                Annotated[list[Annotated[str, Field(pattern=ID_PATTERN)]],
+                          Field(min_length=1)]] = {}
+
+    _pages = field_validator("pages")(_check_pages)
 
     @field_validator("title", "summary")
     @classmethod

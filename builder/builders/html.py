@@ -87,6 +87,24 @@ def N_(message: str) -> str:
 
 PAGE_OF = N_("Page %(page)s of %(pages)s")
 VERSION = N_("Version %(version)s")
+# The personal panel on page 1: written in by hand on paper; the tool never stores patient data.
+PANEL_LABELS = (N_("Name:"), N_("Key nurse:"), N_("Next appointment:"), N_("Hospital number:"))
+
+# Page margins (top, right, bottom, left; mm) of each fit tier: the tighter layouts
+# the build tries in turn until a leaflet meets its page budget (`leaflet.fit`). The bottom
+# margin holds the running footer. The tiers also tighten spacing (leaflet.css, `body.fit-N`)
+# and, from tier 2, set easy-read text at 12 pt; no tier goes below a level's floor.
+FIT_MARGINS_MM = ((18, 17, 20, 17), (14, 15, 17, 15), (12, 14, 16, 14), (10, 13, 14, 13))
+FIT_BODY_PT = {"easy": 12.0}  # from tier 2; the other levels are at their floor already
+SHORT_LIST = 4  # a list of at most this many items is never broken over two pages
+NOTE_LINE_MM = 9.0  # a write-in line (leaflet.css .write-line)
+PAPER_HEIGHT_MM = {"a4": 297.0, "letter": 279.4}
+
+
+def notes_line_count(paper: str, fit: int) -> int:
+    """Write-in lines that fill a "My notes" page under its heading, at fit tier `fit`."""
+    top, _end, bottom, _start = FIT_MARGINS_MM[fit]
+    return int((PAPER_HEIGHT_MM[paper] - top - bottom - 22) // NOTE_LINE_MM)
 
 
 def css_string(text: str) -> str:
@@ -168,13 +186,17 @@ def document_text(html: str) -> str:
     return "".join(chunks)
 
 
-def render_html(doc: Doc, ctx: RenderContext) -> str:
-    """The leaflet's HTML, with large fonts pre-subset to the characters it needs (cached)."""
+def render_html(doc: Doc, ctx: RenderContext, fit: int = 0, notes_lines: int = 0) -> str:
+    """The leaflet's HTML, with large fonts pre-subset to the characters it needs (cached).
+
+    `fit`: the fit tier (0: the normal layout); `notes_lines`: a "My notes" page of that many
+    lines at the end (duplex printing), or none.
+    """
     base = ctx.charsets.get(doc.lang.code, "")
     chars = base
     for _attempt in range(2):
         faces, stack = font_faces(doc.lang, chars, ctx.cache, ctx.assets.url)
-        html = _render_html(doc, ctx, faces, stack)
+        html = _render_html(doc, ctx, faces, stack, fit, notes_lines)
         if not faces:
             return html
         extra = set(document_text(html)) - set(chars)
@@ -185,12 +207,12 @@ def render_html(doc: Doc, ctx: RenderContext) -> str:
 
 
 def _render_html(doc: Doc, ctx: RenderContext, font_faces_css: str,
-                 font_stack: tuple[str, ...]) -> str:
+                 font_stack: tuple[str, ...], fit: int = 0, notes_lines: int = 0) -> str:
     env = environment(ctx.templates, ctx.cache)
     try:
         template = env.get_template(TEMPLATE)
         return _render(template, doc, ctx, doc.values, doc.lang.locale, font_faces_css,
-                       font_stack)
+                       font_stack, fit, notes_lines)
     except TemplateError as exc:
         raise template_error(exc, ctx.templates) from None
 
@@ -211,7 +233,8 @@ def template_error(exc: TemplateError, templates: Path) -> ConfigError:
 
 
 def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str], locale: Any,
-            font_faces_css: str, font_stack: tuple[str, ...]) -> str:
+            font_faces_css: str, font_stack: tuple[str, ...], fit: int = 0,
+            notes_lines: int = 0) -> str:
     def md(text: str | None) -> Markup:
         return Markup(to_html(text or "", values))
 
@@ -225,6 +248,8 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
 
     clinic = doc.clinic
     body_pt = LARGE_PRINT_PT if doc.large_print else BODY_PT[doc.level]
+    if fit >= 2 and not doc.large_print:
+        body_pt = FIT_BODY_PT.get(doc.level, body_pt)
     references, numbers = _references(doc)
     numbered = doc.level == "detailed"
 
@@ -273,6 +298,16 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
                          for s in signs],
         "urgent_default": default,
         "links": links,
+        "fit": fit,
+        "margins": " ".join(f"{mm}mm" for mm in FIT_MARGINS_MM[fit]),
+        # A contents box helps a reader find a topic in a long leaflet: not on one sheet, nor
+        # where a bundle carries only a few blocks of its topics.
+        "contents": doc.kind == "bundle" and fit < 2 and not (doc.pages and doc.pages <= 2)
+                    and not any(topic.omitted for topic in doc.topics),
+        "panel_labels": [doc.gettext(label) for label in PANEL_LABELS],
+        "notes_lines": notes_lines,
+        "review_groups": review_groups(doc),
+        "SHORT_LIST": SHORT_LIST,
         "stylesheet": ctx.assets.url(ctx.templates / "leaflet.css"),
         "paper": "A4" if doc.paper == "a4" else "letter",
         "font_faces": Markup(font_faces_css),
@@ -326,6 +361,15 @@ def keep_words(html: str) -> str:
     return head + sep + re.sub(r">([^<>]+)<", text_node, body)
 
 
+def review_groups(doc: Doc) -> list[list[Any]]:
+    """The document's topics, grouped where their review lines would read the same."""
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for topic in doc.topics:
+        key = (topic.review, topic.version, topic.reviewer_role, "reviewer_role" in topic.english)
+        groups.setdefault(key, []).append(topic)
+    return list(groups.values())
+
+
 def _references(doc: Doc) -> tuple[list[Any], dict[tuple[str, str], int]]:
     """Every source of the document once (by title), numbered in order of first mention."""
     references: list[Any] = []
@@ -346,7 +390,14 @@ class HtmlBuilder:
     extension = "html"
 
     def build(self, doc: Doc, ctx: RenderContext) -> bytes:
-        return render_html(doc, ctx).encode("utf-8")
+        fit, notes_lines = 0, 0
+        if (doc.pages and not doc.large_print) or doc.duplex:
+            # The exact HTML the PDF is made from: its layout is chosen by laying it out.
+            from builder.builders.leaflet import fit as lay_out
+
+            fitted = lay_out(doc, ctx)
+            fit, notes_lines = fitted.fit, fitted.notes_lines
+        return render_html(doc, ctx, fit, notes_lines).encode("utf-8")
 
 
 register(HtmlBuilder())

@@ -7,12 +7,13 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from builder.builders import RenderContext, register
-from builder.builders.html import document_text, render_html
+from builder.builders.html import FIT_MARGINS_MM, document_text, notes_line_count, render_html
 from builder.document import Doc
 from builder.errors import RenderError
 from builder.languages import check_coverage
@@ -125,28 +126,91 @@ def structure_languages() -> None:
         tags._build_box_tree = build_box_tree  # the module calls it by name, also for children
 
 
-def render_pdf(doc: Doc, ctx: RenderContext, html: str | None = None) -> bytes:
+@dataclass(frozen=True)
+class Fitted:
+    """A leaflet laid out: its HTML, the fit tier and notes lines that made it, and its pages."""
+
+    html: str
+    fit: int
+    notes_lines: int
+    pages: int
+    document: Any = field(repr=False, compare=False)
+
+
+def fit(doc: Doc, ctx: RenderContext) -> Fitted:
+    """The leaflet at the first fit tier that meets its page budget (when none does, the first
+    with the fewest pages: `handout check` reports it); with `doc.duplex`, an even page count,
+    the page that would be blank holding "My notes" lines. Without a budget: one layout, tier 0.
+
+    Large print is never tightened: a page budget is for regular print.
+    """
+    ctx = dataclasses.replace(ctx, assets=ctx.assets.files())  # WeasyPrint reads files
+    tiers = range(len(FIT_MARGINS_MM)) if doc.pages and not doc.large_print else range(1)
+    best: Fitted | None = None
+    for tier in tiers:
+        html = render_html(doc, ctx, tier)
+        laid = Fitted(html, tier, 0, 0, _layout(doc, ctx, html))
+        laid = dataclasses.replace(laid, pages=len(laid.document.pages))
+        if best is None or laid.pages < best.pages:
+            best = laid
+        if not doc.pages or laid.pages <= doc.pages:
+            best = laid
+            break
+    assert best is not None
+    if doc.duplex and best.pages % 2:
+        lines = notes_line_count(doc.paper, best.fit)
+        while lines > 0:  # fewer lines if the heading or a large font pushes one to a new page
+            html = render_html(doc, ctx, best.fit, lines)
+            document = _layout(doc, ctx, html)
+            if len(document.pages) == best.pages + 1:
+                return Fitted(html, best.fit, lines, len(document.pages), document)
+            lines -= 3
+    return best
+
+
+def _layout(doc: Doc, ctx: RenderContext, html: str) -> Any:
+    """WeasyPrint's layout of `html`: every character covered by a font, only our own assets
+    fetched, every WeasyPrint warning a failure."""
     from weasyprint import HTML
 
-    ctx = dataclasses.replace(ctx, assets=ctx.assets.files())  # WeasyPrint reads files
-    html = html if html is not None else render_html(doc, ctx)
     places = [(b.where, to_plain(piece, doc.values)) for b in doc.blocks()
               for piece in (b.text, b.caption, b.term, b.slide, *b.items) if piece]
     check_coverage(doc.lang, document_text(html), places)
-    files = [doc.clinic.logo] if doc.clinic.logo else []
-    fetcher = asset_fetcher([ctx.templates, ctx.content / "images", ctx.cache / "fonts"], files)
-    what = f"{doc.kind} {doc.id} ({doc.lang.code}, {doc.level})"
+    fetcher = _fetcher(doc, ctx)
     structure_languages()
-    with weasyprint_warnings_fail(what):
+    with weasyprint_warnings_fail(_what(doc)):
         try:
-            document = HTML(string=html, base_url=ctx.templates.as_uri() + "/",
-                            url_fetcher=fetcher).render()
+            return HTML(string=html, base_url=ctx.templates.as_uri() + "/",
+                        url_fetcher=fetcher).render()
+        except BaseException as exc:  # FatalURLFetchingError derives from BaseException
+            if fetcher.refused:
+                raise RenderError(f"{_what(doc)}: {exc}") from None
+            raise
+
+
+def _fetcher(doc: Doc, ctx: RenderContext) -> Any:
+    files = [doc.clinic.logo] if doc.clinic.logo else []
+    return asset_fetcher([ctx.templates, ctx.content / "images", ctx.cache / "fonts"], files)
+
+
+def _what(doc: Doc) -> str:
+    return f"{doc.kind} {doc.id} ({doc.lang.code}, {doc.level})"
+
+
+def render_pdf(doc: Doc, ctx: RenderContext, html: str | None = None) -> bytes:
+    """The leaflet as tagged PDF (PDF/UA-1); `html`: exactly this HTML, not fitted."""
+    ctx = dataclasses.replace(ctx, assets=ctx.assets.files())  # WeasyPrint reads files
+    document = _layout(doc, ctx, html) if html is not None else fit(doc, ctx).document
+    fetcher = _fetcher(doc, ctx)
+    document.url_fetcher = fetcher
+    with weasyprint_warnings_fail(_what(doc)):
+        try:
             # Attachments are fetched while writing: the same refusal must stop it there too.
             pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True,
                                      uncompressed_pdf=False, custom_metadata=False)
-        except BaseException as exc:  # FatalURLFetchingError derives from BaseException
+        except BaseException as exc:
             if fetcher.refused:
-                raise RenderError(f"{what}: {exc}") from None
+                raise RenderError(f"{_what(doc)}: {exc}") from None
             raise
     return bytes(pdf)
 
