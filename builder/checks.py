@@ -263,7 +263,7 @@ def page_counts(project: Project, lib: Library, langs: list[str],
     import json
     import os
 
-    from builder.build import Job, Options, input_digest, load_inputs, make_doc
+    from builder.build import Job, Options, input_digest, load_inputs, make_doc, render_job
     from builder.cache import cache_key
     from builder.errors import BuilderError, RenderError
     from builder.executors import executor_for
@@ -302,7 +302,7 @@ def page_counts(project: Project, lib: Library, langs: list[str],
                     else:
                         todo[job] = (key, pages, where)
         workers = jobs or min(os.cpu_count() or 1, len(todo))
-        for job, outcome in executor_for(workers, None).run(inputs, list(todo), False):
+        for job, outcome in executor_for(render_job, workers, None).run(inputs, list(todo), False):
             if isinstance(outcome, BuilderError):
                 failed.append(outcome)
                 continue
