@@ -129,12 +129,13 @@ async def add_account(request: Request, user: User = Depends(admin_user),
 
 # -- API tokens: every account makes and revokes its own; administrators see and revoke all ---------
 
-def _tokens_page(request: Request, user: User, db: Session, **context: object) -> Response:
+def _tokens_page(request: Request, user: User, db: Session, new_token: str | None = None,
+                 revoked: bool = False) -> Response:
     query = select(ApiToken).order_by(ApiToken.created, ApiToken.id)
     if not user.admin:
         query = query.where(ApiToken.user_id == user.id)
     return page(request, "tokens.html", user=user, tokens=db.scalars(query).all(),
-                **{"new_token": None, "revoked": False, **context})
+                new_token=new_token, revoked=revoked)
 
 
 @router.get("/tokens")
