@@ -75,6 +75,8 @@ def missing_blocks(doc: Doc, fmt: str, data: bytes) -> list[Problem]:
         for piece in block_texts(block, doc, fmt):
             if normalize(piece) in found or (doc.lang.rtl and _words_match(piece, found)):
                 continue
+            if fmt == "pdf" and _broken_over_a_page(normalize(piece), found):
+                continue
             if close_enough is None or _overlap(piece, bare) < close_enough:
                 problems.append(Problem(block.where, None,
                                         f"{block.topic}/{block.id}: text missing from the "
@@ -82,6 +84,28 @@ def missing_blocks(doc: Doc, fmt: str, data: bytes) -> list[Problem]:
                                         f"{piece[:50]!r}"))
                 break
     return problems
+
+
+PAGE_PART_MIN = 12  # letters: the least a part of a paragraph broken over a page may have
+
+
+def _broken_over_a_page(piece: str, found: str) -> bool:
+    """A paragraph broken over two pages is in the text in two parts: the running footer (and
+    on its first page, whatever is drawn after it, such as a checklist's items) comes between.
+    Both parts must be there, the first as long as possible."""
+    if len(piece) < 2 * PAGE_PART_MIN:
+        return False
+    low, high = 0, len(piece)  # the longest prefix of `piece` in `found`
+    while low < high:
+        middle = (low + high + 1) // 2
+        if piece[:middle] in found:
+            low = middle
+        else:
+            high = middle - 1
+    for cut in range(low, max(low - 40, PAGE_PART_MIN - 1), -1):
+        if len(piece) - cut >= PAGE_PART_MIN and piece[cut:] in found:
+            return True
+    return False
 
 
 # WeasyPrint maps each glyph to the text of the first cluster it was drawn in (one ToUnicode

@@ -387,6 +387,31 @@ def test_a_bad_page_budget_or_selection_is_a_content_error(project: Path, handou
     assert not (project / "output").exists()
 
 
+def test_a_paragraph_broken_over_two_pages_is_not_reported_missing(project: Path, monkeypatch):
+    """--verify reads the PDF text in drawing order: a paragraph broken over a page has the
+    running footer, and on its first page a checklist's items (drawn last), between its parts.
+    A paragraph half of which is gone is still reported."""
+    from builder import verify
+    from builder.build import Job, Options, load_inputs, make_doc
+    from builder.project import Project
+
+    inputs = load_inputs(Options(project=Project.at(project)), ["fr"])
+    doc = make_doc(inputs, Job("bundle", "support-group-session", "fr", "detailed", "pdf"))
+    note = next(b for b in doc.blocks() if b.id == "treatment-note")
+    pieces = [p for b in doc.blocks() for p in verify.block_texts(b, doc, "pdf")]
+    text = verify.block_texts(note, doc, "pdf")[0]
+    cut = text.index(" ", len(text) // 2)
+    broken = (text[:cut] + "\n• \nPourquoi mon traitement actuel a-t-il cessé d'agir ?\n"
+              "Le myélome en rechute et réfractaire · Version 1.0 Page 6 sur 9\n" + text[cut:])
+    monkeypatch.setattr(verify, "pdf_text", lambda data: "\n".join(
+        broken if p == text else p for p in pieces))
+    assert verify.missing_blocks(doc, "pdf", b"") == []
+    monkeypatch.setattr(verify, "pdf_text", lambda data: "\n".join(
+        text[:cut] if p == text else p for p in pieces))
+    missing = verify.missing_blocks(doc, "pdf", b"")
+    assert [p.message for p in missing if "treatment-note" in p.message], missing
+
+
 # -- the whole matrix (slow) -------------------------------------------------------------------
 
 @pytest.fixture(scope="session")

@@ -343,8 +343,8 @@ class Renderer:
         if png.is_file():
             return png.read_bytes()
         data = await asyncio.to_thread(rasterize, pdf, page)
-        if data is not None:
-            atomic_write_all({png: data})
+        if data is not None:  # written (and synced) in the cache's thread, not in the event loop
+            self._writer.submit(_write_quietly, png, data)
         return data
 
     def close(self) -> None:
@@ -391,6 +391,11 @@ def cell(doc: Doc, inputs: Inputs, today: dt.date) -> dict:
         "terms": [t.term for t in doc.glossary],
         "version": ", ".join(f"{t} {v}" for t, v, _d in doc.provenance.source_versions),
     }
+
+
+def _write_quietly(path: Path, data: bytes) -> None:
+    with contextlib.suppress(OSError, BuilderError):  # a cache that cannot be written costs time only
+        atomic_write_all({path: data})
 
 
 def yield_to_renders() -> None:

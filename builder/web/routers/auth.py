@@ -154,12 +154,13 @@ async def change_role(request: Request, account_id: int, user: User = Depends(ad
 
 # -- API tokens: every account makes and revokes its own; administrators see and revoke all ---------
 
-def _tokens_page(request: Request, user: User, db: Session, **context: object) -> Response:
+def _tokens_page(request: Request, user: User, db: Session, new_token: str | None = None,
+                 revoked: bool = False) -> Response:
     query = select(ApiToken).order_by(ApiToken.created, ApiToken.id)
     if not user.admin:
         query = query.where(ApiToken.user_id == user.id)
     return page(request, "tokens.html", user=user, tokens=db.scalars(query).all(),
-                **{"new_token": None, "revoked": False, **context})
+                new_token=new_token, revoked=revoked)
 
 
 @router.get("/tokens")
