@@ -197,7 +197,7 @@ class Inputs:
     ctx: RenderContext
     paper: str
     large_print: bool
-    fixed: str  # digest of what every job depends on: tool versions, templates, clinic, fonts
+    shared_digest: str  # digest of what every job depends on: tool versions, templates, clinic, fonts
     date: dt.date  # the print date of every file of this build (SOURCE_DATE_EPOCH, else today)
     html_base: str = "."  # where `--format html` files are, relative to the project root
 
@@ -237,10 +237,10 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
     paper = options.paper or clinic.profile.paper
     html_base = os.path.relpath(options.out_dir, project.root)
     return Inputs(project, lib, clinic, catalogs, ctx, paper, options.large_print,
-                  _fixed_digest(project, clinic), date, html_base)
+                  _shared_digest(project, clinic), date, html_base)
 
 
-def _fixed_digest(project: Project, clinic: Clinic) -> str:
+def _shared_digest(project: Project, clinic: Clinic) -> str:
     digest = hashlib.sha256()
     from importlib.metadata import version
 
@@ -269,11 +269,11 @@ def input_digest(inputs: Inputs, job: Job, doc: Doc) -> str:
     The localizer hashes exactly the strings it hands out, so editing one block, or one
     translation, rebuilds only the outputs that show it.
 
-    The print date counts only when SOURCE_DATE_EPOCH sets it (it is in `fixed`): without it,
+    The print date counts only when SOURCE_DATE_EPOCH sets it (it is in `shared_digest`): without it,
     an unchanged output is not rebuilt just because the day changed, and keeps the date it was
     really made on; whatever is rebuilt carries the day it was rebuilt.
     """
-    data = "|".join([job.kind, job.id, job.lang, job.level, job.fmt, inputs.fixed, inputs.paper,
+    data = "|".join([job.kind, job.id, job.lang, job.level, job.fmt, inputs.shared_digest, inputs.paper,
                      str(inputs.large_print), doc.content_digest, str(doc.provenance.reviewed),
                      ",".join(doc.provenance.reviewers), _ui_digest(inputs, job.lang),
                      inputs.html_base if job.fmt == "html" else ""])

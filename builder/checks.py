@@ -11,7 +11,7 @@ from builder.document import Fallback
 from builder.errors import EXIT_CONTENT, EXIT_OK, EXIT_TRANSLATION, Problem, TranslationError
 from builder.i18n.messages import SLIDE_BUDGET
 from builder.localize import SOURCE_LANG, Catalogs, Localizer, load_catalogs, localize_topic
-from builder.model import LEVELS, Text
+from builder.model import LEVELS, at_level
 from builder.project import Project, locale_dirs
 from builder.readability import Score, localized_prose, score
 
@@ -116,7 +116,7 @@ def slide_problems(lib: Library) -> list[str]:
                     section = block.id if block is not None else None
                     bullets = 0
                     continue
-                slide = Text.at(getattr(block, "slide", None), level)
+                slide = at_level(getattr(block, "slide", None), level)
                 if slide or block.kind.deck in SHOWN_ON_SLIDES:
                     bullets += 1
                 if slide and len(slide) > SLIDE_BUDGET:

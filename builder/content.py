@@ -20,8 +20,8 @@ from builder.model import (
     GlossaryFile,
     Image,
     Level,
-    Text,
     Topic,
+    at_level,
 )
 from builder.yamlio import line_of, load_yaml, validate
 
@@ -293,7 +293,7 @@ def _cross_check(lib: Library, problems: list[Problem]) -> None:
                 problems.append(Problem(w, None,
                                         f"topic '{topic.id}' has no block at level '{level}': "
                                         f"give at least one block a '{level}:' text"))
-            elif Text.at(topic.title, level) is None or Text.at(topic.summary, level) is None:
+            elif at_level(topic.title, level) is None or at_level(topic.summary, level) is None:
                 problems.append(Problem(w, None,
                                         f"topic '{topic.id}' needs a title and summary at "
                                         f"'{level}': add '{level}:' to both, or write one text "

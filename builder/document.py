@@ -45,7 +45,7 @@ class Fallback:
 
 
 @dataclass
-class RBlock:
+class LocalizedBlock:
     id: str
     type: str
     topic: str
@@ -89,7 +89,7 @@ class RBlock:
 
 
 @dataclass
-class RTerm:
+class LocalizedTerm:
     id: str
     term: str
     text: str
@@ -103,15 +103,15 @@ class RTerm:
 
 
 @dataclass
-class RTopic:
+class LocalizedTopic:
     id: str
     version: str
     title: str
     summary: str
     review: Review
     sources: list[Source]
-    blocks: list[RBlock]
-    terms: list[RTerm]
+    blocks: list[LocalizedBlock]
+    terms: list[LocalizedTerm]
     link_url: str | None = None
     link_label: str | None = None
     reviewer_role: str = ""
@@ -162,8 +162,8 @@ class Doc:
     level: Level
     title: str
     summary: str
-    topics: list[RTopic]
-    glossary: list[RTerm]
+    topics: list[LocalizedTopic]
+    glossary: list[LocalizedTerm]
     fallbacks: list[Fallback]
     provenance: Provenance
     clinic: Clinic
@@ -185,5 +185,5 @@ class Doc:
     def values(self) -> dict[str, str]:
         return self.clinic.values
 
-    def blocks(self) -> list[RBlock]:
+    def blocks(self) -> list[LocalizedBlock]:
         return [b for t in self.topics for b in t.blocks]

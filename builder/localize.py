@@ -12,13 +12,21 @@ from pathlib import Path
 from builder.cache import cache_key, cached
 from builder.clinic import Clinic
 from builder.content import Library, blocks_at
-from builder.document import Doc, Fallback, Provenance, RBlock, RTerm, RTopic, UiStrings
+from builder.document import (
+    Doc,
+    Fallback,
+    LocalizedBlock,
+    LocalizedTerm,
+    LocalizedTopic,
+    Provenance,
+    UiStrings,
+)
 from builder.errors import ConfigError, Problem, TranslationError, Where, display_path
 from builder.i18n.catalog import Entry, LoadedCatalog, read_catalog
 from builder.i18n.messages import context, level_key
 from builder.i18n.termbase import termbase_path
 from builder.languages import language
-from builder.model import Image, Level, Text
+from builder.model import Image, Level, at_level
 from builder.project import Project, locale_dirs
 
 SOURCE_LANG = "en"
@@ -223,7 +231,7 @@ class Localizer:
 
     def field(self, owner: str, value: object, name: str | None,
               misses: list[Miss]) -> str | list[str] | None:
-        english = Text.at(value, self.level)  # type: ignore[arg-type]
+        english = at_level(value, self.level)  # type: ignore[arg-type]
         if english is None:
             return None
         key = level_key(value, self.level)
@@ -275,7 +283,7 @@ def _field_of(ctx: str, owner: str) -> str:
     return rest[0]
 
 
-def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
+def localize_topic(loc: Localizer, topic_id: str) -> LocalizedTopic:
     lib, level = loc.lib, loc.level
     topic = lib.topics[topic_id]
     where = lib.where[("topic", topic_id)]
@@ -307,7 +315,7 @@ def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
         for ctx, _reason, _found in misses:
             name = _field_of(ctx, owner)
             shown.add("text" if name == kind.text_from else name)
-        rb = RBlock(id=block.id, type=block.type, topic=topic_id, where=block_where,
+        rb = LocalizedBlock(id=block.id, type=block.type, topic=topic_id, where=block_where,
                     text=values.get(kind.text_from),  # type: ignore[arg-type]
                     items=list(values.get("items") or []),  # type: ignore[call-overload]
                     slide=values.get("slide"), term=values.get("term"),  # type: ignore[arg-type]
@@ -319,14 +327,14 @@ def localize_topic(loc: Localizer, topic_id: str) -> RTopic:
             rb.src = lib.image_path(block)
         blocks.append(rb)
     terms = [localize_term(loc, term_id) for term_id in topic.terms_at(level)]
-    return RTopic(id=topic_id, version=topic.version, title=str(meta["title"]),
+    return LocalizedTopic(id=topic_id, version=topic.version, title=str(meta["title"]),
                   summary=str(meta["summary"]), review=topic.review, sources=list(topic.sources),
                   blocks=blocks, terms=terms, link_url=topic.link.url if topic.link else None,
                   link_label=str(meta["link_label"]) if meta["link_label"] else None,
                   reviewer_role=str(meta["reviewer_role"]), english=frozenset(english))
 
 
-def localize_term(loc: Localizer, term_id: str) -> RTerm:
+def localize_term(loc: Localizer, term_id: str) -> LocalizedTerm:
     entry = loc.lib.glossary[term_id]
     owner = f"glossary/{term_id}"
     term_misses: list[Miss] = []
@@ -335,7 +343,7 @@ def localize_term(loc: Localizer, term_id: str) -> RTerm:
     text = loc.field(owner, entry.text, None, text_misses)
     loc.record(loc.lib.where[("term", term_id)], term_misses + text_misses)
     english = {name for name, misses in (("term", term_misses), ("text", text_misses)) if misses}
-    return RTerm(term_id, str(term), str(text), english=frozenset(english))
+    return LocalizedTerm(term_id, str(term), str(text), english=frozenset(english))
 
 
 def build_date() -> dt.date:
@@ -376,7 +384,7 @@ def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Le
     if kind == "topic":
         title, summary = topics[0].title, topics[0].summary
         english = set(topics[0].english & {"title", "summary"})
-    glossary: dict[str, RTerm] = {}
+    glossary: dict[str, LocalizedTerm] = {}
     for topic in topics:
         for term in topic.terms:
             glossary.setdefault(term.id, term)

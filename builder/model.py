@@ -27,22 +27,22 @@ def _clean(value: str) -> str:
     return value
 
 
-class Text:
-    """Helpers for per-level fields: a plain string (same at every level) or {level: string}."""
+# A per-level field is one value for every level, or {level: value} for some levels.
 
-    @staticmethod
-    def at(value: str | dict[Level, str] | None, level: Level) -> str | None:
-        if value is None or isinstance(value, str):
-            return value
-        return value.get(level)
+def at_level(value: str | dict[Level, str] | None, level: Level) -> str | None:
+    """The value of a per-level field at `level` (None: not given at that level)."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.get(level)
 
-    @staticmethod
-    def levels(value: object) -> set[Level]:
-        if value is None:
-            return set()
-        if isinstance(value, dict):
-            return set(value)
-        return set(LEVELS)
+
+def levels_of(value: object) -> set[Level]:
+    """The levels a per-level field is given for."""
+    if value is None:
+        return set()
+    if isinstance(value, dict):
+        return set(value)
+    return set(LEVELS)
 
 
 PerLevel = str | dict[Level, str]
@@ -88,7 +88,7 @@ class BlockBase(Strict):
 
     def levels(self) -> set[Level]:
         """The reading levels this block exists at: those its main text is given for."""
-        return Text.levels(getattr(self, self.kind.levels_from))
+        return levels_of(getattr(self, self.kind.levels_from))
 
     @model_validator(mode="after")
     def _slide_levels(self) -> BlockBase:

@@ -64,14 +64,14 @@ PROSE_FIELDS = ("text", "items", "caption")  # slide bullets are not sentences
 def topic_prose(topic: object, level: Level) -> list[str]:
     """The English sentences a reader of `topic` at `level` reads: summary and every prose block."""
     from builder.markup import to_plain
-    from builder.model import Text
+    from builder.model import at_level
 
-    texts = [Text.at(topic.summary, level)]  # type: ignore[attr-defined]
+    texts = [at_level(topic.summary, level)]  # type: ignore[attr-defined]
     for block in topic.blocks:  # type: ignore[attr-defined]
         if level not in block.levels() or not block.kind.prose:
             continue
         for name in PROSE_FIELDS:
-            value = Text.at(getattr(block, name, None), level)
+            value = at_level(getattr(block, name, None), level)
             if value is None:
                 continue
             texts += value if isinstance(value, list) else [value]
@@ -79,7 +79,7 @@ def topic_prose(topic: object, level: Level) -> list[str]:
 
 
 def localized_prose(topic: object) -> list[str]:
-    """The same sentences as `topic_prose`, from a localized topic (builder.document.RTopic)."""
+    """The same sentences as `topic_prose`, from a localized topic (builder.document.LocalizedTopic)."""
     from builder.markup import to_plain
 
     texts = [topic.summary]  # type: ignore[attr-defined]

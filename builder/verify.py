@@ -6,7 +6,7 @@ import io
 import re
 import unicodedata
 
-from builder.document import Doc, RBlock
+from builder.document import Doc, LocalizedBlock
 from builder.errors import Problem, RenderError
 from builder.markup import to_plain
 
@@ -22,7 +22,7 @@ def normalize(text: str) -> str:
                    if unicodedata.category(c)[0] in "LN" and unicodedata.category(c) != "Mn")
 
 
-def block_texts(block: RBlock, doc: Doc, fmt: str) -> list[str]:
+def block_texts(block: LocalizedBlock, doc: Doc, fmt: str) -> list[str]:
     """The pieces of a block a reader of `fmt` must find."""
     kind = block.kind
     if kind.leaflet is None and fmt != "pptx":

@@ -26,7 +26,7 @@ from builder.builders.deck import (
 )
 from builder.clinic import load_clinic
 from builder.deck_template import build_template
-from builder.document import Doc, Provenance, RBlock, RTerm, RTopic, UiStrings
+from builder.document import Doc, LocalizedBlock, LocalizedTerm, LocalizedTopic, Provenance, UiStrings
 from builder.errors import ConfigError
 from builder.languages import language
 from builder.model import Review, Source
@@ -126,8 +126,8 @@ def make_doc(code: str = "en", *, items: int = 8, picture: Path | None = None,
     t = dict(TEXTS[code], **(texts or {}))
     where = "fixture.yaml:1"
 
-    def block(block_id: str, kind: str, **fields: object) -> RBlock:
-        return RBlock(id=block_id, type=kind, topic="fixture", where=where, **fields)  # type: ignore[arg-type]
+    def block(block_id: str, kind: str, **fields: object) -> LocalizedBlock:
+        return LocalizedBlock(id=block_id, type=kind, topic="fixture", where=where, **fields)  # type: ignore[arg-type]
 
     blocks = [
         block("h1", "heading", text=t["heading"]),
@@ -151,14 +151,14 @@ def make_doc(code: str = "en", *, items: int = 8, picture: Path | None = None,
         blocks.append(block("im", "image", text=t["alt"], caption=t["caption"], src=picture))
     review = Review(status="draft", written=DATE, reviewer_role="haematologist",
                     next_review=DATE + dt.timedelta(days=180))
-    topic = RTopic(id="fixture", version="1.0", title=t["title"], summary=t["summary"],
+    topic = LocalizedTopic(id="fixture", version="1.0", title=t["title"], summary=t["summary"],
                    review=review, sources=[Source(title="Fixture")], blocks=blocks,
-                   terms=[RTerm("tm2", t["term"] + " 2", t["definition"])])
+                   terms=[LocalizedTerm("tm2", t["term"] + " 2", t["definition"])])
     ui = UI.get(code, {})
     lang = language(code)
     return Doc(kind=kind, id="fixture", lang=lang, level=level, title=t["title"],  # type: ignore[arg-type]
                summary=t["summary"], topics=[topic] * (2 if kind == "bundle" else 1),
-               glossary=[RTerm("g1", t["term"] + " 3", t["definition"])], fallbacks=[],
+               glossary=[LocalizedTerm("g1", t["term"] + " 3", t["definition"])], fallbacks=[],
                provenance=Provenance(code != "en", False, [("fixture", "1.0", DATE)]),
                clinic=load_clinic(REPO / "templates" / "clinic" / "demo.yaml"), paper="a4",
                large_print=False, date=DATE, ui=UiStrings(code, ui))

@@ -202,11 +202,11 @@ def test_deck_mark_comes_before_the_bullet_and_english_runs_are_tagged(project: 
     assert run.code == EXIT_OK, run.err
     deck = Presentation(str(project / "output/ar/standard/supportive-care.pptx"))
     from builder.content import load_library
-    from builder.model import Text
+    from builder.model import at_level
 
     lib = load_library(project / "content")
     block = next(b for b in lib.topics["supportive-care"].blocks if b.id == "what-supportive")
-    bullet = Text.at(block.slide, "standard")
+    bullet = at_level(block.slide, "standard")
     found = False
     for slide in deck.slides:
         for shape in slide.shapes:

@@ -9,7 +9,7 @@ from conftest import REPO
 
 from builder.content import load_library
 from builder.markup import to_plain
-from builder.model import LEVELS, Text
+from builder.model import LEVELS, at_level
 from builder.readability import TARGETS, score, topic_prose
 
 LIB = load_library(REPO / "content")
@@ -46,11 +46,11 @@ SEED_FACTS = {
 
 def detailed_text(topic_id: str) -> str:
     topic = LIB.topics[topic_id]
-    parts = [to_plain(Text.at(topic.title, "detailed") or ""),
-             to_plain(Text.at(topic.summary, "detailed") or "")]
+    parts = [to_plain(at_level(topic.title, "detailed") or ""),
+             to_plain(at_level(topic.summary, "detailed") or "")]
     for block in topic.blocks:
         for name in ("text", "items", "term", "caption", "slide"):
-            value = Text.at(getattr(block, name, None), "detailed")
+            value = at_level(getattr(block, name, None), "detailed")
             values = value if isinstance(value, list) else [value]
             parts += [to_plain(v) for v in values if v]
     return " ".join(parts)

@@ -27,7 +27,7 @@ from pptx.util import Emu, Pt
 from builder import pptx_xml
 from builder.builders import RenderContext, register
 from builder.clinic import LAYOUT_ROLES
-from builder.document import Doc, RBlock, RTopic
+from builder.document import Doc, LocalizedBlock, LocalizedTopic
 from builder.errors import ConfigError, Problem, RenderError, display_path
 from builder.languages import ALWAYS_OK, NO_SCRIPT, Language, _cmap, check_coverage, font_file, script_of
 from builder.markup import Span, parse, to_plain, unbroken_ranges
@@ -1091,7 +1091,7 @@ class Deck:
                  for t in self.doc.topics]
         self.emit("content", self.ui(AGENDA), self.untranslated(AGENDA), items)
 
-    def block_notes(self, block: RBlock) -> list[Para]:
+    def block_notes(self, block: LocalizedBlock) -> list[Para]:
         """The full text of a block, at the document's level, for the speaker notes.
 
         Each entry falls back on its own: English runs are tagged English and follow the mark.
@@ -1138,7 +1138,7 @@ class Deck:
             out[-1] = replace(out[-1], text=out[-1].text + LRM)
         return out
 
-    def block_items(self, block: RBlock) -> list[Item]:
+    def block_items(self, block: LocalizedBlock) -> list[Item]:
         """A block's bullets, one Item per bullet so long lists can continue on the next slide.
 
         The mark "Not yet available … Shown in English:" comes before what it labels.
@@ -1170,7 +1170,7 @@ class Deck:
             return items
         return [Item([], notes)]
 
-    def own_items(self, block: RBlock) -> list[Item]:
+    def own_items(self, block: LocalizedBlock) -> list[Item]:
         """The bullets of a block that has a slide of its own (checklist, discussion, slide)."""
         whole = block.all_english
         items = []
@@ -1181,7 +1181,7 @@ class Deck:
         first = Item([self.marker_para()] if whole else [], self.block_notes(block))
         return [first] + items
 
-    def topic_slides(self, topic: RTopic) -> None:
+    def topic_slides(self, topic: LocalizedTopic) -> None:
         title, english = self.plain(topic.title), False
         run: list[Item] = []
         shown = False  # a content slide of this section is out: the next one "continues"
@@ -1247,7 +1247,7 @@ class Deck:
         flush()
         flush_pending()
 
-    def image_slide(self, block: RBlock, title: str, english: bool, continued: bool) -> None:
+    def image_slide(self, block: LocalizedBlock, title: str, english: bool, continued: bool) -> None:
         source = _raster(block.src)
         if source is None:
             raise RenderError([Problem(block.where, None,
