@@ -233,7 +233,7 @@ def pseudo(langs: tuple[str, ...], project: Path | None) -> None:
     \b
     Build with --lang qps; they are never part of --all or offered to clinic staff.
     """
-    from builder.i18n.pseudo import write_pseudo
+    from builder.i18n.workflow import write_pseudo
 
     for path in write_pseudo(_project(project), list(langs) or None):
         click.echo(f"wrote {path}")

@@ -240,7 +240,7 @@ def catalog_chain(code: str, folders: Iterable[str]) -> list[str]:
 
 @lru_cache(maxsize=64)
 def language(code: str) -> Language:
-    from builder.i18n.pseudo import BASE_LOCALE, PSEUDO_LOCALES
+    from builder.project import BASE_LOCALE, PSEUDO_LOCALES
 
     pseudo = PSEUDO_LOCALES.get(code)
     if pseudo is not None:  # Latin letters, in English's locale data; qps_rtl set right to left

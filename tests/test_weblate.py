@@ -56,7 +56,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """The shipped catalogs and, beside them, the pseudo-locales."""
     import shutil
 
-    from builder.i18n.pseudo import write_pseudo
+    from builder.i18n.workflow import write_pseudo
 
     root = tmp_path_factory.mktemp("weblate")
     shutil.copytree(REPO / "locales", root / "locales", ignore=shutil.ignore_patterns("*.mo"))

@@ -98,7 +98,7 @@ class Rendered:
 _REGISTRY: dict[str, Builder] = {}
 # Where each format's builder lives: imported only when that format is built, so a PDF build
 # does not pay for python-pptx, nor a deck build for WeasyPrint.
-_MODULES = {"html": "builder.builders.html", "pdf": "builder.builders.leaflet",
+_MODULES = {"html": "builder.builders.leaflet", "pdf": "builder.builders.leaflet",
             "pptx": "builder.builders.deck.render", "handout": "builder.builders.handout"}
 
 

@@ -21,7 +21,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from builder.builders import RenderContext, register
+from builder.builders import RenderContext
 from builder.document import Doc
 from builder.errors import ConfigError
 from builder.fonts import font_faces
@@ -383,21 +383,3 @@ def _references(doc: Doc) -> tuple[list[Any], dict[tuple[str, str], int]]:
             if source.id:
                 numbers[(topic.id, source.id)] = by_title[source.title]
     return references, numbers
-
-
-class HtmlBuilder:
-    name = "html"
-    extension = "html"
-
-    def build(self, doc: Doc, ctx: RenderContext) -> bytes:
-        fit, notes_lines = 0, 0
-        if (doc.pages and not doc.large_print) or doc.duplex:
-            # The exact HTML the PDF is made from: its layout is chosen by laying it out.
-            from builder.builders.leaflet import fit as lay_out
-
-            fitted = lay_out(doc, ctx)
-            fit, notes_lines = fitted.fit, fitted.notes_lines
-        return render_html(doc, ctx, fit, notes_lines).encode("utf-8")
-
-
-register(HtmlBuilder())

@@ -224,3 +224,20 @@ class PdfBuilder:
 
 
 register(PdfBuilder())
+
+
+class HtmlBuilder:
+    name = "html"
+    extension = "html"
+
+    def build(self, doc: Doc, ctx: RenderContext) -> bytes:
+        tier, notes_lines = 0, 0
+        if (doc.pages and not doc.large_print) or doc.duplex:
+            # The exact HTML the PDF is made from: its layout is chosen by laying it out.
+            fitted = fit(doc, ctx)
+            tier, notes_lines = fitted.fit, fitted.notes_lines
+        return render_html(doc, ctx, tier, notes_lines).encode("utf-8")
+
+
+# The exact HTML the PDF is made from, laid out the same way (here, not in html.py: it needs `fit`).
+register(HtmlBuilder())

@@ -9,29 +9,10 @@ Placeholders, markup, addresses and numbers are copied unchanged, so the catalog
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 
 from builder.markup import UNBROKEN_RE
+from builder.project import BASE_LOCALE, PSEUDO_LOCALES, PseudoLocale  # noqa: F401
 
-
-@dataclass(frozen=True)
-class PseudoLocale:
-    code: str  # the catalog folder
-    name: str  # printed where a language name goes ("This pseudo-translation version ...")
-    tag: str  # BCP 47 for lang attributes and the PDF /Lang: CLDR's pseudo-locales (ar-XB: not
-    # hyphenated, as right-to-left scripts are not)
-    header: str  # the PO header's Language: Microsoft's pseudo-locale codes (Babel reads them)
-    rtl: bool
-
-
-PSEUDO_LOCALES = {
-    "qps": PseudoLocale("qps", "pseudo-translation", "en-XA", "qps_ploc", rtl=False),
-    "qps_rtl": PseudoLocale("qps_rtl", "pseudo-translation, right to left", "ar-XB", "qps_plocm",
-                            rtl=True),
-}
-BASE_LOCALE = "en"  # dates, plural rules and number formats of every pseudo-locale
 GROWTH = 0.4  # a pseudo-translation is this much longer than its English
 RLM = "\u200f"  # a strong right-to-left character: words then run right to left
 
@@ -117,43 +98,3 @@ def _marked_space(match: re.Match[str]) -> str:
 
 def pseudo_text(text: str, code: str) -> str:
     return right_to_left(text) if PSEUDO_LOCALES[code].rtl else accented(text)
-
-
-def write_pseudo(project: object, codes: Iterable[str] | None = None) -> list[Path]:
-    """Write `locales/<code>/LC_MESSAGES/<domain>.po` for every template, all entries translated."""
-    from babel.messages.catalog import Catalog
-
-    from builder import __version__
-    from builder.i18n.pofiles import write_catalog
-    from builder.i18n.workflow import DEFAULT_HEADERS, _templates, po_path
-
-    written = []
-    for code in codes or PSEUDO_LOCALES:
-        locale = PSEUDO_LOCALES[code]
-        for domain, template in _templates(project).items():  # type: ignore[arg-type]
-            catalog = Catalog(locale=locale.header, domain=domain, project="handout", version=__version__,
-                              msgid_bugs_address="translations@handout.invalid",
-                              last_translator="handout i18n pseudo",
-                              creation_date=template.creation_date,
-                              revision_date=template.creation_date, fuzzy=False,
-                              header_comment=f"# {locale.name.capitalize()} ({code}) of "
-                                             f"locales/{domain}.pot, by 'handout i18n pseudo'."
-                                             "\n# Do not translate or edit: it is written "
-                                             "again on every run.")
-            catalog.language_team = f"{locale.name} <translations@handout.invalid>"
-            for message in template:
-                if not message.id:
-                    continue
-                if isinstance(message.id, (list, tuple)):
-                    string: object = tuple(pseudo_text(m, code) for m in message.id)
-                else:
-                    string = pseudo_text(message.id, code)
-                catalog.add(message.id, string, list(message.locations),  # type: ignore[arg-type]
-                            flags=message.flags, auto_comments=message.auto_comments,
-                            context=message.context)
-            path = po_path(project, code, domain)  # type: ignore[arg-type]
-            write_catalog(path, catalog, {**DEFAULT_HEADERS,
-                                          "Plural-Forms": "nplurals=2; plural=(n != 1);",
-                                          "X-Pseudo-Locale": locale.name})
-            written.append(path)
-    return written

@@ -124,7 +124,7 @@ def merge(old: Catalog, template: Catalog) -> Catalog:
 
 def update(project: Project, langs: Iterable[str] | None = None,
            warn: Callable[[str], None] = lambda message: None) -> list[Path]:
-    from builder.i18n.pseudo import is_pseudo, write_pseudo
+    from builder.i18n.pseudo import is_pseudo
 
     templates = _templates(project)
     written: list[Path] = []
@@ -255,4 +255,44 @@ def compile_catalogs(project: Project, langs: Iterable[str] | None = None) -> li
         target = catalog.path.with_suffix(".mo")
         atomic_write(target, buffer.getvalue())
         written.append(target)
+    return written
+
+
+def write_pseudo(project: object, codes: Iterable[str] | None = None) -> list[Path]:
+    """Write `locales/<code>/LC_MESSAGES/<domain>.po` for every template, all entries translated."""
+    from babel.messages.catalog import Catalog
+
+    from builder import __version__
+    from builder.i18n.pofiles import write_catalog
+    from builder.i18n.pseudo import PSEUDO_LOCALES, pseudo_text
+
+    written = []
+    for code in codes or PSEUDO_LOCALES:
+        locale = PSEUDO_LOCALES[code]
+        for domain, template in _templates(project).items():  # type: ignore[arg-type]
+            catalog = Catalog(locale=locale.header, domain=domain, project="handout", version=__version__,
+                              msgid_bugs_address="translations@handout.invalid",
+                              last_translator="handout i18n pseudo",
+                              creation_date=template.creation_date,
+                              revision_date=template.creation_date, fuzzy=False,
+                              header_comment=f"# {locale.name.capitalize()} ({code}) of "
+                                             f"locales/{domain}.pot, by 'handout i18n pseudo'."
+                                             "\n# Do not translate or edit: it is written "
+                                             "again on every run.")
+            catalog.language_team = f"{locale.name} <translations@handout.invalid>"
+            for message in template:
+                if not message.id:
+                    continue
+                if isinstance(message.id, (list, tuple)):
+                    string: object = tuple(pseudo_text(m, code) for m in message.id)
+                else:
+                    string = pseudo_text(message.id, code)
+                catalog.add(message.id, string, list(message.locations),  # type: ignore[arg-type]
+                            flags=message.flags, auto_comments=message.auto_comments,
+                            context=message.context)
+            path = po_path(project, code, domain)  # type: ignore[arg-type]
+            write_catalog(path, catalog, {**DEFAULT_HEADERS,
+                                          "Plural-Forms": "nplurals=2; plural=(n != 1);",
+                                          "X-Pseudo-Locale": locale.name})
+            written.append(path)
     return written

@@ -127,7 +127,7 @@ class SecurityHeaders:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         from starlette.datastructures import MutableHeaders
 
-        from builder.web.app import SECURITY_HEADERS
+        from builder.web.deps import SECURITY_HEADERS
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":

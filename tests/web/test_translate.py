@@ -31,7 +31,7 @@ def line_of(path: Path, needle: str) -> int:
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project whose English changed in one sentence (extract + update run: a stale entry in
     every language), with the pseudo-locales written."""
-    from builder.i18n.pseudo import write_pseudo
+    from builder.i18n.workflow import write_pseudo
     from builder.project import Project
     from builder.web.translate_screenshots import stale_copy
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from builder.errors import UsageError
-from builder.web.app import get_db, page, web
 from builder.web.db import User
+from builder.web.deps import get_db, page, web
 from builder.web.renderer import Prepared
 from builder.web.routers.documents import as_file, make_spec, record
 from builder.web.routers.library import documents

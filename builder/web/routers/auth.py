@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from builder.web import i18n
-from builder.web.app import admin_user, checked_form, current_user, get_db, page
 from builder.web.db import ROLES, ApiToken, User, has_admin, set_role
+from builder.web.deps import admin_user, checked_form, current_user, get_db, page
 from builder.web.i18n import gettext as _
 from builder.web.security import AccountError, RateLimited, add_user, authenticate, new_api_token
 

@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from builder.build import Options, plan
 from builder.i18n.pseudo import is_pseudo
 from builder.model import LEVELS
-from builder.web.app import checked_form, current_user, get_db, page, web
 from builder.web.db import PrintRecord, User
+from builder.web.deps import checked_form, current_user, get_db, page, web
 from builder.web.i18n import gettext as _
 from builder.web.i18n import ngettext
 from builder.web.renderer import Prepared, Spec, page_count, real_fallbacks

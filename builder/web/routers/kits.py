@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from builder.markup import check_markup
 from builder.model import LEVELS
-from builder.web.app import checked_form, current_user, get_db, page, web
 from builder.web.db import Kit, User, utcnow
+from builder.web.deps import checked_form, current_user, get_db, page, web
 from builder.web.i18n import gettext as _
 from builder.web.renderer import KIT_PREFIX, Spec
 from builder.web.routers.documents import (

@@ -7,8 +7,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from builder.model import LEVELS
-from builder.web.app import current_user, get_db, page, web
 from builder.web.db import User
+from builder.web.deps import current_user, get_db, page, web
 
 router = APIRouter()
 AUDIENCES = ("clinic", "support-group")

@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from builder.web.app import admin_user, current_user, get_db, page
 from builder.web.db import PrintRecord, User
+from builder.web.deps import admin_user, current_user, get_db, page
 
 router = APIRouter()
 COLUMNS = ("at", "account", "kind", "document", "lang", "level", "format", "paper", "large_print",

@@ -19,8 +19,8 @@ from starlette.concurrency import run_in_threadpool
 
 from builder.preview import server
 from builder.preview.hub import Hub, Key
-from builder.web.app import get_db, page, web
 from builder.web.db import User
+from builder.web.deps import get_db, page, web
 from builder.web.routers.translate import translator_user
 
 PREFIX = "/translate/preview"

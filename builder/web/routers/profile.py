@@ -7,8 +7,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from builder.web.app import admin_user, checked_form, get_db, page, web
 from builder.web.db import User
+from builder.web.deps import admin_user, checked_form, get_db, page, web
 from builder.web.i18n import gettext as _
 from builder.web.profile import (
     MAX_LOGO_BYTES,

@@ -32,8 +32,8 @@ from builder.i18n.upload import (
 )
 from builder.model import LEVELS
 from builder.project import locale_dirs
-from builder.web.app import checked_form, current_user, get_db, page, web
 from builder.web.db import User
+from builder.web.deps import checked_form, current_user, get_db, page, web
 from builder.web.i18n import gettext as _
 
 router = APIRouter()
