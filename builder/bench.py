@@ -298,8 +298,9 @@ async def _client(connection: _Connection, bodies: list[dict], once: bool, stop_
 async def _drive(port: int, token: str, server_pid: int, samples: list[dict],
                  plans: list[tuple[str, list[dict]]], seconds: float,
                  ) -> tuple[list[float], dict, list[str], list[float]]:
-    """One render alone (the median of `samples`, asked for one at a time on the idle server,
-    through the same workers), then the load: `plans`, one client each, all at once."""
+    """Renders alone: `samples` asked for one at a time on the idle server, through the same
+    workers (the first, which warms a worker, left out); then the load: `plans`, one client
+    each, all at once."""
     connection = _Connection(port, token)
     alone: list[float] = []
     failed: list[str] = []
