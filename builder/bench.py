@@ -305,9 +305,10 @@ async def _client(connection: _Connection, bodies: list[dict], once: bool, stop_
 
 async def _drive(port: int, token: str, server_pid: int, samples: list[dict],
                  plans: list[tuple[str, list[dict]]], seconds: float,
-                 ) -> tuple[float, dict, list[str], list[float]]:
-    """One render alone (the median of `samples`, asked for one at a time on the idle server,
-    through the same workers), then the load: `plans`, one client each, all at once."""
+                 ) -> tuple[list[float], dict, list[str], list[float]]:
+    """Renders alone: `samples` asked for one at a time on the idle server, through the same
+    workers (the first, which warms a worker, left out); then the load: `plans`, one client
+    each, all at once."""
     connection = _Connection(port, token)
     alone: list[float] = []
     failed: list[str] = []
@@ -315,7 +316,7 @@ async def _drive(port: int, token: str, server_pid: int, samples: list[dict],
     connection.close()
     if failed or len(alone) < 2:
         sys.exit(f"bench: a render on the idle server failed: {failed[:1]}")
-    one_render = statistics.median(alone[1:])  # the first one warms the worker
+    alone = alone[1:]  # the first one warms the worker
     timings: dict[str, list[float]] = {"cached": [], "uncached": []}
     errors: list[str] = []
     peak = [_rss_mb(server_pid)]
@@ -329,7 +330,7 @@ async def _drive(port: int, token: str, server_pid: int, samples: list[dict],
     await clients
     for c in connections:
         c.close()
-    return one_render, timings, errors, peak
+    return alone, timings, errors, peak
 
 
 def load(work: Path, seconds: float = LOAD_SECONDS) -> list[tuple[str, str, str, bool]]:
@@ -380,7 +381,7 @@ def load(work: Path, seconds: float = LOAD_SECONDS) -> list[tuple[str, str, str,
         samples, mix = mix[:ONE_RENDER_SAMPLES + 1], mix[ONE_RENDER_SAMPLES + 1:]
         plans = [("uncached", mix[n::UNCACHED_CLIENTS]) if n < UNCACHED_CLIENTS
                  else ("cached", cached_set[n:] + cached_set[:n]) for n in range(LOAD_CLIENTS)]
-        one_render, timings, errors, peak = asyncio.run(_drive(port, token, server.pid, samples,
+        alone, timings, errors, peak = asyncio.run(_drive(port, token, server.pid, samples,
                                                                plans, seconds))
         alive = server.poll() is None
     finally:
@@ -399,6 +400,7 @@ def load(work: Path, seconds: float = LOAD_SECONDS) -> list[tuple[str, str, str,
         return statistics.median(values) if values else float("nan")
 
     cached, uncached = p95(timings["cached"]), p95(timings["uncached"])
+    one_render = statistics.median(alone)
     total = len(timings["cached"]) + len(timings["uncached"]) + len(errors)
     return [
         (f"web load: {LOAD_CLIENTS} clients, {seconds:.0f} s, {total} requests: errors",
@@ -412,6 +414,9 @@ def load(work: Path, seconds: float = LOAD_SECONDS) -> list[tuple[str, str, str,
         ("web load: peak RSS, server and its render workers",
          f"{max(peak):.0f} MB (start {peak[0]:.0f} MB, end {peak[-1]:.0f} MB)", "<= 1500 MB",
          max(peak) <= 1500),
+        (f"(info) one render alone, through the idle server ({len(alone)} leaflets)",
+         f"median {one_render:.2f} s, fastest {min(alone):.2f} s, slowest {max(alone):.2f} s", "-",
+         True),
         ("(info) load average (1 min) before / after the web load",
          f"{load_before:.1f} / {load_after:.1f}", "-", True),
     ]
