@@ -80,8 +80,9 @@ def same_line(line: str, text: str) -> bool:
         return True
     if not any("\u0900" <= c <= "\u0dff" for c in text):
         return False
-    bare = _letters(normalize(line))
-    return len(bare) <= 2 * len(_letters(normalize(text))) and _overlap(text, bare) >= 0.5
+    bare, letters = _letters(normalize(line)), _letters(normalize(text))
+    # Measured on the Hindi matrix: the heading's own line scores 0.29 to 0.43, others 0.0.
+    return len(letters) / 2 <= len(bare) <= 2 * len(letters) and _overlap(text, bare) >= 0.25
 
 
 def end_matter_alone(pdf: Path, lang: str) -> str | None:
