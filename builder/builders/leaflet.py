@@ -137,19 +137,21 @@ class Fitted:
     document: Any = field(repr=False, compare=False)
 
 
-def fit(doc: Doc, ctx: RenderContext) -> Fitted:
+def fit(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict | None = None) -> Fitted:
     """The leaflet at the first fit tier that meets its page budget (when none does, the first
     with the fewest pages: `handout check` reports it); with `doc.duplex`, an even page count,
     the page that would be blank holding "My notes" lines. Without a budget: one layout, tier 0.
 
-    Large print is never tightened: a page budget is for regular print.
+    Large print is never tightened: a page budget is for regular print. `fonts` (a WeasyPrint
+    FontConfiguration) and `images` (its image cache) may be kept by a caller that lays out
+    again and again (the translators' preview), so fonts are registered and images decoded once.
     """
     ctx = dataclasses.replace(ctx, assets=ctx.assets.files())  # WeasyPrint reads files
     tiers = range(len(FIT_MARGINS_MM)) if doc.pages and not doc.large_print else range(1)
     best: Fitted | None = None
     for tier in tiers:
         html = render_html(doc, ctx, tier)
-        laid = Fitted(html, tier, 0, 0, _layout(doc, ctx, html))
+        laid = Fitted(html, tier, 0, 0, _layout(doc, ctx, html, fonts, images))
         laid = dataclasses.replace(laid, pages=len(laid.document.pages))
         if best is None or laid.pages < best.pages:
             best = laid
@@ -161,14 +163,15 @@ def fit(doc: Doc, ctx: RenderContext) -> Fitted:
         lines = notes_line_count(doc.paper, best.fit)
         while lines > 0:  # fewer lines if the heading or a large font pushes one to a new page
             html = render_html(doc, ctx, best.fit, lines)
-            document = _layout(doc, ctx, html)
+            document = _layout(doc, ctx, html, fonts, images)
             if len(document.pages) == best.pages + 1:
                 return Fitted(html, best.fit, lines, len(document.pages), document)
             lines -= 3
     return best
 
 
-def _layout(doc: Doc, ctx: RenderContext, html: str) -> Any:
+def _layout(doc: Doc, ctx: RenderContext, html: str, fonts: Any = None,
+            images: dict | None = None) -> Any:
     """WeasyPrint's layout of `html`: every character covered by a font, only our own assets
     fetched, every WeasyPrint warning a failure."""
     from weasyprint import HTML
@@ -181,7 +184,7 @@ def _layout(doc: Doc, ctx: RenderContext, html: str) -> Any:
     with weasyprint_warnings_fail(_what(doc)):
         try:
             return HTML(string=html, base_url=ctx.templates.as_uri() + "/",
-                        url_fetcher=fetcher).render()
+                        url_fetcher=fetcher).render(font_config=fonts, cache=images)
         except BaseException as exc:  # FatalURLFetchingError derives from BaseException
             if fetcher.refused:
                 raise RenderError(f"{_what(doc)}: {exc}") from None

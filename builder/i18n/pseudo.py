@@ -97,4 +97,11 @@ def _marked_space(match: re.Match[str]) -> str:
 
 
 def pseudo_text(text: str, code: str) -> str:
-    return right_to_left(text) if PSEUDO_LOCALES[code].rtl else accented(text)
+    """The pseudo-translation of `text`; leading and trailing white space (a script's final line
+    break) stays outside the brackets, where gettext's checks expect it."""
+    core = text.strip()
+    if not core:
+        return text
+    start = text.index(core)
+    made = right_to_left(core) if PSEUDO_LOCALES[code].rtl else accented(core)
+    return text[:start] + made + text[start + len(core):]

@@ -59,29 +59,15 @@ class Layout:
 
 
 def lay_out(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict | None = None) -> Layout:
-    """The leaflet laid out as its PDF would be, with the place of every entry.
+    """The leaflet laid out as its PDF is, with the place of every entry.
 
     `fonts` (a WeasyPrint FontConfiguration) and `images` (its image cache) are kept by the
     caller from one render to the next: fonts are not registered again, nor images decoded.
     """
-    from weasyprint import HTML
+    from builder.builders.leaflet import fit
 
-    from builder.builders.html import render_html
-    from builder.builders.leaflet import asset_fetcher, weasyprint_warnings_fail
-
-    ctx = dataclasses.replace(ctx, assets=ctx.assets.files())  # WeasyPrint reads files
-    html = render_html(doc, ctx)
-    fetcher = asset_fetcher([ctx.templates, ctx.content / "images", ctx.cache / "fonts"],
-                            [doc.clinic.logo] if doc.clinic.logo else [])
-    what = f"{doc.kind} {doc.id} ({doc.lang.code}, {doc.level})"
-    with weasyprint_warnings_fail(what):
-        try:
-            document = HTML(string=html, base_url=ctx.templates.as_uri() + "/",
-                            url_fetcher=fetcher).render(font_config=fonts, cache=images)
-        except BaseException as exc:  # FatalURLFetchingError derives from BaseException
-            if fetcher.refused:
-                raise RenderError(f"{what}: {exc}") from None
-            raise
+    # The layout the build chooses: the fit tier that meets the page budget, the notes page.
+    document = fit(doc, ctx, fonts, images).document
     placed: dict[str, Placed] = {}
     prints = []
     sizes = []
