@@ -31,7 +31,7 @@ def deck_preview(doc: Doc, ctx: RenderContext,
     template = open_template(doc, ctx)
     width, height = template.slide_width, int(template.prs.slide_height)
     strings = Strings.of(doc)
-    logo, _warnings = clinic_logo(doc) if template.ours else (None, [])
+    logo, _warnings = clinic_logo(doc) if template.add_branding else (None, [])
     setting = Setting.of(doc)
     fitter = Fitter(template.layouts, setting, strings, width)
     fitted = fit(plan(doc, strings, logo), fitter)

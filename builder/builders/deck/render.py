@@ -27,7 +27,7 @@ class DeckBuilder:
         template = open_template(doc, ctx)
         strings = Strings.of(doc)
         # A clinic's own template carries its own branding: the logo goes on ours only.
-        logo, warnings = clinic_logo(doc) if template.ours else (None, [])
+        logo, warnings = clinic_logo(doc) if template.add_branding else (None, [])
         slides = plan(doc, strings, logo)
         setting = Setting.of(doc)
         fitter = Fitter(template.layouts, setting, strings, template.slide_width,

@@ -41,7 +41,7 @@ class Template:
 
     prs: Any
     layouts: dict[str, Layout]
-    ours: bool  # our own template (a clinic's keeps its own colours and no logo is added)
+    add_branding: bool  # our own template takes the clinic's accent and logo; a clinic's keeps its own
 
     @property
     def slide_width(self) -> int:
@@ -62,7 +62,7 @@ def open_template(doc: Doc, ctx: RenderContext) -> Template:
     if custom is None:  # a clinic's own template keeps its own theme colours
         accent = doc.clinic.profile.accent
         pptx_xml.set_theme(prs, colours={"accent1": accent, "hlink": accent})
-    return Template(prs, layouts, ours=custom is None)
+    return Template(prs, layouts, add_branding=custom is None)
 
 
 def load_template(path: Path) -> Any:

@@ -38,7 +38,7 @@ def write(template: Template, slides: list[FittedSlide], doc: Doc, setting: Sett
           strings: Strings) -> bytes:
     """The deck's bytes: every slide, then every slide's notes, the properties, fixed zip times."""
     prs = template.prs
-    accent = doc.clinic.profile.accent if template.ours else "#1a1a1a"
+    accent = doc.clinic.profile.accent if template.add_branding else "#1a1a1a"
     written = []
     for number, slide in enumerate(slides, 1):
         page = add_slide(prs, slide, setting, accent)

@@ -27,7 +27,7 @@ from builder.errors import ConfigError
 from builder.languages import language
 from builder.model import Review, Source
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 DATE = dt.date(2026, 11, 21)
 

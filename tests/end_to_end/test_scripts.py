@@ -19,7 +19,7 @@ from conftest import built_once, each, pdf_text
 
 from builder.errors import EXIT_CONFIG, EXIT_OK
 
-CORPUS = Path(__file__).parent / "fixtures" / "scripts"
+CORPUS = Path(__file__).parents[1] / "fixtures" / "scripts"
 LANGS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 TOPIC = "relapsed-refractory"
 RTL = {"he", "fa", "ur"}

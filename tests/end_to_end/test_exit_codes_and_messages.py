@@ -10,7 +10,7 @@ from builder.errors import EXIT_BUILD_FAILED, EXIT_CONTENT, EXIT_OK, EXIT_USAGE
 
 def readme_exit_code(meaning: str) -> int:
     """The code the README's exit-code table gives for a row mentioning `meaning`."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     table = readme.split("## Exit codes", 1)[1].split("\n\n", 2)[1]
     for row in table.splitlines():
         if meaning in row:

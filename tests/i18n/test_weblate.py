@@ -17,7 +17,7 @@ from builder.project import Project
 pypo = pytest.importorskip("translate.storage.pypo")
 checks = pytest.importorskip("translate.filters.checks")
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 # Placeholders ({clinic_phone}, %(lang)s), markup tags, e-mail addresses, escapes, line breaks:
 # none may differ, in any catalog.
 STRICT = ["pythonbraceformat", "printf", "variables", "xmltags", "emails", "escapes", "newlines"]

@@ -38,8 +38,8 @@ from builder.errors import BuilderError, ContentError
 from builder.markup import check_markup, parse, to_html, to_plain
 from builder.output import atomic_write_all
 
-REPO = Path(__file__).resolve().parents[1]
-CASES_DIR = Path(__file__).resolve().parent / "fixtures" / "bad"
+REPO = Path(__file__).resolve().parents[2]
+CASES_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "bad"
 BASELINE = ["build", "--topic", "relapsed-refractory", "--lang", "en", "--level", "easy",
             "--format", "html"]
 BASELINE_OUTPUT = "output/en/easy/relapsed-refractory.html"

@@ -124,8 +124,8 @@ def test_addresses_and_phones_are_whole_in_the_deck(outputs: Path, lang: str, to
 
 
 def test_a_bullet_cut_over_two_slides_never_cuts_a_phone_number():
+    from builders.deck.test_deck import build, make_doc
     from pptx import Presentation
-    from test_deck import build, make_doc
 
     phone = "+1 555 0100"
     # Where the slide is full depends on the text before: shift it so some cut falls inside.

@@ -1,0 +1,1 @@
+"""Tests of translation (builder/i18n): catalogs, the translators' workflow, pseudo-locales."""
