@@ -295,6 +295,17 @@ def test_no_end_matter_alone_and_things_kept_together(leaflets: Path):
     assert problems == []
 
 
+def test_large_print_keeps_the_end_matter_with_content(project: Path, handout):
+    """At 16 pt the Spanish first leaflet's glossary and end matter together were taller than
+    the room left, so the glossary filled a page of its own and the end matter the next."""
+    run = handout("build", "--bundle", "new-relapse", "--lang", "es", "--level", "easy",
+                  "--format", "pdf", "--large-print")
+    assert run.code == EXIT_OK, run.err
+    pdf = project / "output/es/easy/new-relapse.pdf"
+    assert end_matter_alone(pdf, "es") is None
+    assert keep_together_problems(pdf) == []
+
+
 def test_duplex_makes_an_even_count_with_a_notes_page(project: Path, handout):
     import pymupdf
 
@@ -440,5 +451,31 @@ def test_no_leaflet_of_the_matrix_ends_with_end_matter_alone(matrix: Path, topic
             for b in BUNDLES]
     pdfs += sorted((topic_matrix / lang).rglob("*.pdf"))
     problems = [p for pdf in pdfs for p in [end_matter_alone(pdf, lang)] if p]
+    problems += [p for pdf in pdfs for p in keep_together_problems(pdf)]
+    assert problems == []
+
+
+@pytest.fixture(scope="session")
+def large_print(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first leaflet (new-relapse, every level) and the easy relapsed-refractory leaflet in
+    large print, in every language the project has."""
+    from builder.build import available_langs
+    from builder.cli import main
+    from builder.project import Project
+
+    root = copy_project(tmp_path_factory.mktemp("large-print"))
+    langs = [a for lang in available_langs(Project.at(root)) for a in ("--lang", lang)]
+    common = ["build", "--project", str(root), "--out", str(root / "out"), "--format", "pdf",
+              "--large-print", "--jobs", "2", "--quiet", *langs]
+    assert main([*common, "--bundle", "new-relapse"]) == EXIT_OK
+    assert main([*common, "--topic", "relapsed-refractory", "--level", "easy"]) == EXIT_OK
+    return root / "out"
+
+
+@pytest.mark.slow
+def test_no_large_print_leaflet_ends_with_end_matter_alone(large_print: Path):
+    pdfs = sorted(large_print.rglob("*.pdf"))
+    assert len(pdfs) == 4 * len({p.parts[-3] for p in pdfs})  # 3 levels + 1, each language
+    problems = [p for pdf in pdfs for p in [end_matter_alone(pdf, pdf.parts[-3])] if p]
     problems += [p for pdf in pdfs for p in keep_together_problems(pdf)]
     assert problems == []
