@@ -193,6 +193,33 @@ def test_the_first_leaflet_is_one_sheet_both_sides(leaflets: Path, paper: str, l
     assert round(float(box.height)) == (842 if paper == "a4" else 792)
 
 
+@pytest.mark.slow
+def test_the_leaflets_check_found_over_budget_now_fit(tmp_path: Path):
+    """`handout check` found these one page over at tier 3: a section, or the glossary with
+    the end matter, a few millimetres too tall for the room left, moved whole to a third page.
+    Tier 4 fits them without setting anything smaller."""
+    from builder.cli import main
+
+    root = copy_project(tmp_path)
+    common = ["build", "--project", str(root), "--format", "pdf", "--jobs", "2", "--quiet",
+              "--lang", "ru", "--level", "easy"]
+    assert main([*common, "--out", str(root / "a4"), "--bundle", "new-relapse"]) == EXIT_OK
+    assert main([*common, "--out", str(root / "letter"), "--paper", "letter",
+                 "--bundle", "new-relapse", "--topic", "relapsed-refractory"]) == EXIT_OK
+    assert main(["build", "--project", str(root), "--format", "pdf", "--quiet", "--out",
+                 str(root / "letter"), "--paper", "letter", "--bundle", "new-relapse",
+                 "--lang", "de", "--level", "detailed"]) == EXIT_OK
+    pdfs = [(root / "a4/ru/easy/new-relapse.pdf", "ru"),
+            (root / "letter/ru/easy/new-relapse.pdf", "ru"),
+            (root / "letter/ru/easy/relapsed-refractory.pdf", "ru"),
+            (root / "letter/de/detailed/new-relapse.pdf", "de")]
+    assert {str(pdf): len(PdfReader(pdf).pages) for pdf, _ in pdfs} == \
+        {str(pdf): 2 for pdf, _ in pdfs}
+    problems = [p for pdf, lang in pdfs for p in [end_matter_alone(pdf, lang)] if p]
+    problems += [p for pdf, _lang in pdfs for p in keep_together_problems(pdf)]
+    assert problems == []
+
+
 def test_the_easy_relapsed_refractory_leaflet_keeps_its_budget(leaflets: Path):
     for lang in ONE_PER_SCRIPT:
         assert len(PdfReader(leaflets / "a4" / lang / "easy/relapsed-refractory.pdf").pages) \
