@@ -93,8 +93,10 @@ PANEL_LABELS = (N_("Name:"), N_("Key nurse:"), N_("Next appointment:"), N_("Hosp
 # Page margins (top, right, bottom, left; mm) of each fit tier: the tighter layouts
 # the build tries in turn until a leaflet meets its page budget (`leaflet.fit`). The bottom
 # margin holds the running footer. The tiers also tighten spacing (leaflet.css, `body.fit-N`)
-# and, from tier 2, set easy-read text at 12 pt; no tier goes below a level's floor.
-FIT_MARGINS_MM = ((18, 17, 20, 17), (14, 15, 17, 15), (12, 14, 16, 14), (10, 13, 14, 13))
+# and, from tier 2, set easy-read text at 12 pt; no tier goes below a level's floor. Tier 4
+# keeps tier 3's margins and sizes and sets the glossary and the end matter in two columns.
+FIT_MARGINS_MM = ((18, 17, 20, 17), (14, 15, 17, 15), (12, 14, 16, 14), (10, 13, 14, 13),
+                  (10, 13, 14, 13))
 FIT_BODY_PT = {"easy": 12.0}  # from tier 2; the other levels are at their floor already
 SHORT_LIST = 4  # a list of at most this many items is never broken over two pages
 NOTE_LINE_MM = 9.0  # a write-in line (leaflet.css .write-line)

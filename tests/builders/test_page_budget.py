@@ -193,6 +193,33 @@ def test_the_first_leaflet_is_one_sheet_both_sides(leaflets: Path, paper: str, l
     assert round(float(box.height)) == (842 if paper == "a4" else 792)
 
 
+@pytest.mark.slow
+def test_the_leaflets_check_found_over_budget_now_fit(tmp_path: Path):
+    """`handout check` found these one page over at tier 3: a section, or the glossary with
+    the end matter, a few millimetres too tall for the room left, moved whole to a third page.
+    Tier 4 fits them without setting anything smaller."""
+    from builder.cli import main
+
+    root = copy_project(tmp_path)
+    common = ["build", "--project", str(root), "--format", "pdf", "--jobs", "2", "--quiet",
+              "--lang", "ru", "--level", "easy"]
+    assert main([*common, "--out", str(root / "a4"), "--bundle", "new-relapse"]) == EXIT_OK
+    assert main([*common, "--out", str(root / "letter"), "--paper", "letter",
+                 "--bundle", "new-relapse", "--topic", "relapsed-refractory"]) == EXIT_OK
+    assert main(["build", "--project", str(root), "--format", "pdf", "--quiet", "--out",
+                 str(root / "letter"), "--paper", "letter", "--bundle", "new-relapse",
+                 "--lang", "de", "--level", "detailed"]) == EXIT_OK
+    pdfs = [(root / "a4/ru/easy/new-relapse.pdf", "ru"),
+            (root / "letter/ru/easy/new-relapse.pdf", "ru"),
+            (root / "letter/ru/easy/relapsed-refractory.pdf", "ru"),
+            (root / "letter/de/detailed/new-relapse.pdf", "de")]
+    assert {str(pdf): len(PdfReader(pdf).pages) for pdf, _ in pdfs} == \
+        {str(pdf): 2 for pdf, _ in pdfs}
+    problems = [p for pdf, lang in pdfs for p in [end_matter_alone(pdf, lang)] if p]
+    problems += [p for pdf, _lang in pdfs for p in keep_together_problems(pdf)]
+    assert problems == []
+
+
 def test_the_easy_relapsed_refractory_leaflet_keeps_its_budget(leaflets: Path):
     for lang in ONE_PER_SCRIPT:
         assert len(PdfReader(leaflets / "a4" / lang / "easy/relapsed-refractory.pdf").pages) \
@@ -293,6 +320,17 @@ def test_no_end_matter_alone_and_things_kept_together(leaflets: Path):
     problems = [p for pdf, lang in pdfs for p in [end_matter_alone(pdf, lang)] if p]
     problems += [p for pdf, _lang in pdfs for p in keep_together_problems(pdf)]
     assert problems == []
+
+
+def test_large_print_keeps_the_end_matter_with_content(project: Path, handout):
+    """At 16 pt the Spanish first leaflet's glossary and end matter together were taller than
+    the room left, so the glossary filled a page of its own and the end matter the next."""
+    run = handout("build", "--bundle", "new-relapse", "--lang", "es", "--level", "easy",
+                  "--format", "pdf", "--large-print")
+    assert run.code == EXIT_OK, run.err
+    pdf = project / "output/es/easy/new-relapse.pdf"
+    assert end_matter_alone(pdf, "es") is None
+    assert keep_together_problems(pdf) == []
 
 
 def test_duplex_makes_an_even_count_with_a_notes_page(project: Path, handout):
@@ -440,5 +478,31 @@ def test_no_leaflet_of_the_matrix_ends_with_end_matter_alone(matrix: Path, topic
             for b in BUNDLES]
     pdfs += sorted((topic_matrix / lang).rglob("*.pdf"))
     problems = [p for pdf in pdfs for p in [end_matter_alone(pdf, lang)] if p]
+    problems += [p for pdf in pdfs for p in keep_together_problems(pdf)]
+    assert problems == []
+
+
+@pytest.fixture(scope="session")
+def large_print(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first leaflet (new-relapse, every level) and the easy relapsed-refractory leaflet in
+    large print, in every language the project has."""
+    from builder.build import available_langs
+    from builder.cli import main
+    from builder.project import Project
+
+    root = copy_project(tmp_path_factory.mktemp("large-print"))
+    langs = [a for lang in available_langs(Project.at(root)) for a in ("--lang", lang)]
+    common = ["build", "--project", str(root), "--out", str(root / "out"), "--format", "pdf",
+              "--large-print", "--jobs", "2", "--quiet", *langs]
+    assert main([*common, "--bundle", "new-relapse"]) == EXIT_OK
+    assert main([*common, "--topic", "relapsed-refractory", "--level", "easy"]) == EXIT_OK
+    return root / "out"
+
+
+@pytest.mark.slow
+def test_no_large_print_leaflet_ends_with_end_matter_alone(large_print: Path):
+    pdfs = sorted(large_print.rglob("*.pdf"))
+    assert len(pdfs) == 4 * len({p.parts[-3] for p in pdfs})  # 3 levels + 1, each language
+    problems = [p for pdf in pdfs for p in [end_matter_alone(pdf, pdf.parts[-3])] if p]
     problems += [p for pdf in pdfs for p in keep_together_problems(pdf)]
     assert problems == []

@@ -154,6 +154,7 @@ class SlideSpec:
     script: tuple[Para, ...] = ()  # the facilitator's script: first in the notes
     notes_before: tuple[Para, ...] = ()  # notes of text before it that had no slide of its own
     notes_after: tuple[Para, ...] = ()  # notes of text after it that had no slide of its own
+    boxes: bool = True  # a checklist's questions are ticked on the handout (`boxes: false`: not)
 
     @property
     def layout(self) -> str:
@@ -621,9 +622,9 @@ def questions_slide(w: Wording, block: LocalizedBlock) -> SlideSpec:
     mark = icon(w, KIND_ICONS[kind])  # a question mark or speech bubbles: the two look apart
     if block.text:
         return SlideSpec(kind, w.plain(block.text), block.en("text"), w.own_items(block),
-                         icon=mark)
+                         icon=mark, boxes=block.boxes)
     return SlideSpec(kind, w.ui(default), w.ui.untranslated(default), w.own_items(block),
-                     icon=mark)
+                     icon=mark, boxes=block.boxes)
 
 
 def image_slide(w: Wording, block: LocalizedBlock, title: str, english: bool,

@@ -174,6 +174,36 @@ def test_the_handout_has_a_tick_sheet_and_one_thumbnail_per_slide(built: Path) -
             assert flat.count(" ".join(title.split())) >= shown.count(title), title
 
 
+def tick_boxes(page) -> list:
+    """The tick-sheet's check boxes: small squares (MuPDF drawings)."""
+    return [d["rect"] for d in page.get_drawings()
+            if 8 < d["rect"].width < 16 and abs(d["rect"].width - d["rect"].height) < 1]
+
+
+def ticked(page, question: str) -> bool:
+    """A check box on the line of `question`."""
+    (line,) = page.search_for(question)
+    middle = (line.y0 + line.y1) / 2
+    return any(abs((box.y0 + box.y1) / 2 - middle) < 8 for box in tick_boxes(page))
+
+
+def test_the_handout_ticks_only_what_the_leaflet_ticks(built: Path) -> None:
+    """A checklist with `boxes: false` (content/questions-to-ask.yaml: "What else would I like
+    to ask?") has no check box on the handout, as in the leaflet; the questions before it do."""
+    import pymupdf
+
+    counts = {}
+    for lang in ("en", "ar"):
+        pdf = built / lang / "standard" / "support-group-session.handout.pdf"
+        with pymupdf.open(pdf) as doc:
+            counts[lang] = len(tick_boxes(doc[0]))
+            if lang == "en":
+                assert ticked(doc[0], "Is there a clinical trial I could join?")
+                assert ticked(doc[0], "Who do I call if a symptom gets worse?")
+                assert not ticked(doc[0], "What else would I like to ask?")
+    assert counts["en"] == counts["ar"] == 13  # the 13 questions of the standard level
+
+
 def test_with_no_host_no_clinic_contacts_are_on_the_deck(project: Path, handout) -> None:
     run = handout(*SESSION, "--lang", "en", "--format", "pptx", "--no-host")
     assert run.code == EXIT_OK, run.err
