@@ -186,7 +186,7 @@ def plan(lib: Library, options: Options, default_langs: list[str] | None = None)
             formats.append(fmt)
     if problems:
         raise UsageError("\n".join(problems))
-    return [Job(kind, doc_id, lang, level, fmt)  # type: ignore[arg-type]
+    return [Job(kind, doc_id, lang, level, fmt)
             for kind, doc_id in docs for lang in langs for level in levels for fmt in formats]
 
 

@@ -319,7 +319,7 @@ def page_counts(project: Project, lib: Library, langs: list[str],
     except BuilderError:
         pass  # a cache that cannot be written only makes the next check slower
     order = {lang: n for n, lang in enumerate(langs)}
-    return sorted(counts, key=lambda c: (c.kind, c.id, LEVELS.index(c.level),  # type: ignore[arg-type]
+    return sorted(counts, key=lambda c: (c.kind, c.id, LEVELS.index(c.level),
                                          PAPERS.index(c.paper), order[c.lang]))
 
 

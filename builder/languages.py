@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -165,7 +165,7 @@ def locale_name_or_usage(code: str) -> str:
 
 def _language_and_script(locale: Locale) -> tuple[str, str | None]:
     """A locale's language and script, the script filled in from CLDR's likely subtags."""
-    likely = get_global("likely_subtags")
+    likely: Mapping[str, str] = get_global("likely_subtags")
     script = locale.script
     for key in (str(locale), f"{locale.language}_{locale.territory}" if locale.territory else "",
                 locale.language):
@@ -268,7 +268,7 @@ def language(code: str) -> Language:
 
 def likely_script(locale: Locale) -> str:
     """The script a locale is written in when its code does not say: sr -> Cyrl, zh_TW -> Hant."""
-    likely = get_global("likely_subtags")
+    likely: Mapping[str, str] = get_global("likely_subtags")
     for key in (f"{locale.language}_{locale.territory}" if locale.territory else "",
                 locale.language):
         parts = likely.get(key, "").split("_") if key else []
@@ -303,7 +303,7 @@ def _cmap(path: Path, index: int) -> frozenset[int]:
 
 
 def check_coverage(lang: Language, text: str,
-                   places: Iterable[tuple[Where, str]] = ()) -> None:
+                   places: Iterable[tuple[Where | str, str]] = ()) -> None:
     """Fail before rendering if an installed font of `lang` is missing or lacks a character.
 
     `places` are (where, text) pairs, e.g. each block's origin and its text: when given,
@@ -328,7 +328,7 @@ def stack_for(lang: Language, chars: Iterable[str]) -> tuple[str, ...]:
 
 
 def coverage_problems(lang: Language, text: str,
-                      places: Iterable[tuple[Where, str]] = ()) -> list[Problem]:
+                      places: Iterable[tuple[Where | str, str]] = ()) -> list[Problem]:
     covered: set[int] = set()
     places = list(places)
     everything = text + "".join(piece for _, piece in places)

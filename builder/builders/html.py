@@ -69,13 +69,13 @@ def template_gettext(doc: Doc) -> dict[str, Any]:
     @pass_context
     def gettext(context: Context, message: str, **variables: Any) -> str:
         text = escape(doc.gettext(message))
-        return text % variables  # type: ignore[no-any-return]
+        return text % variables
 
     @pass_context
     def ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
         variables.setdefault("num", num)
         text = escape(doc.ngettext(singular, plural, num))
-        return text % variables  # type: ignore[no-any-return]
+        return text % variables
 
     return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
 

@@ -232,7 +232,9 @@ def read_catalog(path: Path, lang: str) -> tuple[LoadedCatalog | None, list[Prob
         msgid = message.id if isinstance(message.id, str) else message.id[0]
         msgstr = message.string if isinstance(message.string, str) else (message.string or ("",))[0]
         previous = message.previous_id[0] if message.previous_id else None
-        forms = tuple(s or "" for s in message.string) if message.pluralizable else ()
+        forms: tuple[str, ...] = ()
+        if message.pluralizable and isinstance(message.string, (tuple, list)):
+            forms = tuple(s or "" for s in message.string)
         entry = Entry(message.context, msgid, msgstr or "", message.fuzzy,
                       message.lineno or 0, previous, forms)
         catalog.entries[(entry.context, msgid)] = entry

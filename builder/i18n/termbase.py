@@ -94,8 +94,8 @@ def load_termbase(path: Path) -> tuple[Termbase | None, list[Problem]]:
         return None, problems
     terms = []
     for entry in parsed.terms:
-        english = tuple(entry.en)  # type: ignore[arg-type]
+        english = tuple(entry.en)
         alternatives = "|".join(re.escape(e) for e in sorted(english, key=len, reverse=True))
-        terms.append(Term(english, tuple(entry.use), tuple(entry.avoid),  # type: ignore[arg-type]
+        terms.append(Term(english, tuple(entry.use), tuple(entry.avoid),
                           re.compile(rf"(?<![\w-])(?:{alternatives})", re.IGNORECASE)))
     return Termbase(path, tuple(terms)), problems

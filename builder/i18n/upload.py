@@ -216,5 +216,5 @@ def _render(project: Project, temp: Project, lang: str, clinic: str, kind: str, 
     rendered = render_job(inputs, Job(kind, doc_id, lang, level, "pdf"), verify=False)  # type: ignore[arg-type]
     result.warnings = [str(f) for f in rendered.fallbacks]
     result.pdf = rendered.data
-    with fitz.open(stream=rendered.data, filetype="pdf") as document:
+    with fitz.open(stream=rendered.data, filetype="pdf") as document:  # type: ignore[no-untyped-call]
         result.pages = [page.get_pixmap(dpi=dpi).tobytes("png") for page in document]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from builder.clinic import Clinic, load_clinic
 from builder.content import BUNDLES_FILE, Library, load_library
-from builder.errors import BuilderError, Problem, display_path
+from builder.errors import BuilderError, Problem, Where, display_path
 from builder.i18n.catalog import Entry, LoadedCatalog, read_catalog
 from builder.i18n.pofiles import read_previous
 from builder.i18n.termbase import TERMBASE_FILE
@@ -70,8 +70,9 @@ def _coverage(catalog: LoadedCatalog, lang: str) -> list[Problem]:
     except BuilderError as exc:
         return list(exc.problems)
     shown = display_path(catalog.path)
-    places = [(f"{shown}:{e.line}", e.msgstr) for e in catalog.entries.values()
-              if e.msgstr and not e.fuzzy]
+    places: list[tuple[str | Where, str]] = [(f"{shown}:{e.line}", e.msgstr)
+                                             for e in catalog.entries.values()
+                                             if e.msgstr and not e.fuzzy]
     if not coverage_problems(lang_info, "", places):
         return []
     found: list[Problem] = []
@@ -123,7 +124,7 @@ class Workspace:
         if lang == SOURCE_LANG:
             return []
         if lang not in self._chains:
-            from builder.i18n.workflow import locale_dirs
+            from builder.project import locale_dirs
 
             parents = [p for p in catalog_chain(lang, locale_dirs(self.project))[1:]
                        if p not in (lang, SOURCE_LANG)]

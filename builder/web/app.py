@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from builder.errors import BuilderError
 from builder.project import Project
 from builder.web import i18n
-from builder.web.deps import (  # noqa: F401 (Settings and is_loopback: the app's public names)
+from builder.web.deps import (
     HERE,
     MAX_BODY,
     SECURITY_HEADERS,
@@ -162,3 +162,7 @@ def app_from_env() -> FastAPI:
     project = Project.at(Path(os.environ["HANDOUT_PROJECT"]) if "HANDOUT_PROJECT" in os.environ
                          else None)
     return create_app(Settings(project=project))
+
+
+# Settings and is_loopback are re-exported: the app's public names for serve and screenshots.
+__all__ = ["Guard", "Settings", "app_from_env", "create_app", "is_loopback"]

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -114,7 +115,7 @@ def secret_key(session: Session) -> str:
     return row.value
 
 
-def csrf_token(session_data: dict) -> str:
+def csrf_token(session_data: dict[str, Any]) -> str:
     token = session_data.get("csrf")
     if not token:
         token = secrets.token_urlsafe(32)
@@ -122,6 +123,6 @@ def csrf_token(session_data: dict) -> str:
     return str(token)
 
 
-def csrf_ok(session_data: dict, sent: str | None) -> bool:
+def csrf_ok(session_data: dict[str, Any], sent: str | None) -> bool:
     token = session_data.get("csrf")
     return bool(token and sent and hmac.compare_digest(str(token), sent))

@@ -120,7 +120,7 @@ def add_band(prs: Any, slide: Any, kind: str, accent: str, rtl: bool) -> None:
         colour = DISCUSSION_COLOUR
     shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, *box)
     shape.fill.solid()
-    shape.fill.fore_color.rgb = RGBColor.from_string(colour.lstrip("#"))
+    shape.fill.fore_color.rgb = RGBColor.from_string(colour.lstrip("#"))  # type: ignore[no-untyped-call]
     shape.line.fill.background()
     shape.shadow.inherit = False
     shape.name = f"{kind} band"

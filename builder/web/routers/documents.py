@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -42,7 +43,7 @@ def make_spec(request: Request, kind: str, doc_id: str, lang: str, level: str, f
     return Spec(kind, doc_id, lang, level, fmt, paper or None, large_print)
 
 
-def warnings(info: dict) -> list[str]:
+def warnings(info: dict[str, Any]) -> list[str]:
     """What staff must acknowledge before printing, in their UI language."""
     out = []
     if info["english"]:
@@ -65,7 +66,7 @@ def review_state(prepared: Prepared) -> str:
     return "reviewed translation" if provenance.reviewed else "draft translation"
 
 
-def info_for(prepared: Prepared) -> dict:
+def info_for(prepared: Prepared) -> dict[str, Any]:
     return prepared.info
 
 
