@@ -28,7 +28,7 @@ TOPIC = "relapsed-refractory"
 
 def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
     start = time.perf_counter()
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True,
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False,
                           env={**os.environ, **(env or {})})
     elapsed = time.perf_counter() - start
     if done.returncode != 0:

@@ -98,7 +98,7 @@ class DeckSettings(Strict):
     # The clinic hosts the group: its contacts go on the closing slides. A group that meets
     # elsewhere writes `host: false` (or builds with --no-host).
     host: bool = True
-    helplines: Annotated[list[Helpline], Field(max_length=4)] = []
+    helplines: Annotated[list[Helpline], Field(max_length=4)] = []  # noqa: RUF012 - pydantic copies a default per instance
 
 
 class ClinicProfile(Strict):
@@ -110,11 +110,11 @@ class ClinicProfile(Strict):
     logo: str | None = None
     accent: Annotated[str, Field(pattern=HEX_RE)] = "#1f5f8b"
     paper: Literal["a4", "letter"] = "a4"
-    languages: list[str] = ["en"]
+    languages: list[str] = ["en"]  # noqa: RUF012 - pydantic copies a default per instance
     qr: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
     template: str | None = None  # the clinic's own .pptx/.potx
     layouts: dict[Literal["title", "section", "content", "two-column", "questions", "closing"],
-                  str] = {}
+                  str] = {}  # noqa: RUF012 - pydantic copies a default per instance
     urgent: Urgent | None = None  # required: load_clinic refuses a profile without it
     deck: DeckSettings = DeckSettings()
 

@@ -72,7 +72,7 @@ def set_run_fonts(rpr: Any, *, latin: str, ea: str, cs: str, lang: str,
             anchor.addprevious(element)
 
 
-def set_paragraph(p: Any, *, rtl: bool | None = None, align: str | None = None,
+def set_paragraph(p: Any, *, rtl: bool | None = None, align: str | None = None,  # noqa: PLR0913 - keyword-only, one per <a:pPr> setting
                   margin_left: int | None = None, indent: int | None = None,
                   space_before_pt: float | None = None, line_pct: float | None = None,
                   bullet: str | None = None, bullet_font: str | None = None,

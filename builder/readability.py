@@ -24,8 +24,8 @@ class Score:
 def _sentences(texts: list[str]) -> str:
     # Each block is its own sentence, even a list item without a full stop.
     out = []
-    for text in texts:
-        text = text.strip()
+    for block in texts:
+        text = block.strip()
         if text and text[-1] not in ".!?。！？؟:":
             text += "."
         out.append(text)
@@ -36,7 +36,7 @@ def score(texts: list[str], lang: str, level: Level) -> Score:
     import textstat  # slow to import (loads dictionaries); only `check` needs it
 
     body = _sentences(texts)
-    base = lang.split("_")[0]
+    base = lang.split("_", maxsplit=1)[0]
     if base == "en":
         textstat.set_lang("en")
         return Score(round(textstat.flesch_kincaid_grade(body), 1), "FK grade", TARGETS[level])

@@ -172,7 +172,7 @@ def line_of(node: Any, loc: Sequence[int | str]) -> int | None:
 def plain(node: Any) -> Any:
     """ruamel's round-trip containers and scalar subclasses as plain Python values."""
     if isinstance(node, dict):
-        return {str(k) if not isinstance(k, str) else str(k): plain(v) for k, v in node.items()}
+        return {str(k): plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [plain(v) for v in node]
     if isinstance(node, TaggedScalar):
@@ -195,8 +195,8 @@ def validate(model: type[BaseModel], data: Any, path: Path, problems: list[Probl
         return model.model_validate(plain(data))
     except ValidationError as exc:
         root = data if root is None else root
-        for loc, err in _useful_errors(exc.errors(include_url=False), union_tags(model)):
-            loc = [*loc_prefix, *loc]
+        for err_loc, err in _useful_errors(exc.errors(include_url=False), union_tags(model)):
+            loc = [*loc_prefix, *err_loc]
             if err["type"] == "union_tag_invalid":
                 loc.append("type")  # point at the misspelt type, not the start of the block
             problems.append(Problem(display_path(path), line_of(root, loc),
@@ -245,6 +245,7 @@ def _useful_errors(errors: list[Any], tags: set[str]) -> list[tuple[list[int | s
     kept: list[tuple[list[int | str], Any]] = []
     seen_mismatch: set[tuple[Any, ...]] = set()
     for loc, err, union in rows:
+        shown = err
         if union and err["type"].endswith("_type"):
             others = [o for o, e, u in rows if u and e is not err and o[: len(loc)] == loc
                       and not e["type"].endswith("_type")]
@@ -253,8 +254,8 @@ def _useful_errors(errors: list[Any], tags: set[str]) -> list[tuple[list[int | s
             if tuple(loc) in seen_mismatch:
                 continue
             seen_mismatch.add(tuple(loc))
-            err = {**err, "type": "union_mismatch"}
-        kept.append((loc, err))
+            shown = {**err, "type": "union_mismatch"}
+        kept.append((loc, shown))
     return kept
 
 

@@ -232,7 +232,7 @@ def template_error(exc: TemplateError, templates: Path) -> ConfigError:
     return ConfigError.at(path, line, f"{exc.message or exc}: fix the template")
 
 
-def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str], locale: Any,
+def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str], locale: Any,  # noqa: PLR0913, PLR0917 - the template's inputs, each computed once by the caller
             font_faces_css: str, font_stack: tuple[str, ...], fit: int = 0,
             notes_lines: int = 0) -> str:
     def md(text: str | None) -> Markup:

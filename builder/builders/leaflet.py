@@ -33,7 +33,7 @@ def asset_fetcher(roots: list[Path], files: list[Path]) -> Any:
     allowed_files = {f.resolve() for f in files}
 
     class AssetFetcher(URLFetcher):  # type: ignore[misc]
-        refused: list[str] = []
+        refused: list[str] = []  # noqa: RUF012 - the class is made anew by each asset_fetcher call
 
         def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
             parsed = urlparse(url)

@@ -29,7 +29,7 @@ class TermEntry(Strict):
     # so list the stem a language inflects, e.g. "Härtefallprogramm" for -e, -s).
     use: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)] | str
     # Renderings that must not appear where the English has the term (e.g. a rejected synonym).
-    avoid: list[Annotated[str, Field(min_length=1)]] = []
+    avoid: list[Annotated[str, Field(min_length=1)]] = []  # noqa: RUF012 - pydantic copies a default per instance
     note: str | None = None  # for translators: why this rendering
 
     @field_validator("en", "use")

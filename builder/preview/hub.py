@@ -214,7 +214,7 @@ class Hub:
                     saved_at, paths = min(saved_at, more[0]), paths | more[1]
             try:
                 self.apply(paths, saved_at)
-            except Exception as exc:  # a bug must not stop the preview: show it, keep watching
+            except Exception as exc:  # noqa: BLE001 - a bug must not stop the preview: show it, keep watching
                 import traceback
 
                 traceback.print_exception(exc)

@@ -179,7 +179,7 @@ class Measure:
                     if line and used + self.width(pending) + cw > room():
                         lines.append(line)
                         line, used, pending = [], 0.0, []
-                    line += pending + [ch]
+                    line += [*pending, ch]
                     used += self.width(pending) + cw
                     pending = []
             else:
