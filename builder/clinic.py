@@ -209,27 +209,33 @@ def load_clinic(path: Path) -> Clinic:
                                ("template", clinic.template, {".pptx", ".potx"})):
         if target is None:
             continue
-        value = str(getattr(profile, key))
-        line = line_of(data, [key])
-        if "://" in value or value.startswith(("file:", "http:", "https:", "data:")):
-            problems.append(Problem(shown, line, f"{key} {show(value, 60)} is an address: give "
-                                    f"the path of a file next to {Path(shown).name} (e.g. "
-                                    f"{'logo.svg' if key == 'logo' else 'clinic.pptx'})"))
-        elif not target.is_file():
-            problems.append(Problem(shown, line, f"{key} file {show(value, 60)} not found "
-                                    f"(paths are relative to {shown}): check the file name, or "
-                                    f"delete the '{key}' line"))
-        elif target.suffix.lower() not in kinds:
-            problems.append(Problem(shown, line, f"{key} must be a "
-                                    f"{' or '.join(sorted(k[1:].upper() for k in kinds))} file, "
-                                    f"not {show(target.name)}: convert it"))
-        elif key == "logo":
-            why = image_problem(target)
-            if why:
-                problems.append(Problem(shown, line, f"logo {show(value, 60)}: {why}"))
+        why = _file_problem(key, str(getattr(profile, key)), target, kinds, shown)
+        if why:
+            problems.append(Problem(shown, line_of(data, [key]), why))
     if problems:
         raise ConfigError(problems)
     return clinic
+
+
+def _file_problem(key: str, value: str, target: Path, kinds: set[str], shown: str) -> str | None:
+    """What is wrong with the file the profile's `key` names (`value`, found at `target`)."""
+    if "://" in value or value.startswith(("file:", "http:", "https:", "data:")):
+        return (f"{key} {show(value, 60)} is an address: give "
+                f"the path of a file next to {Path(shown).name} (e.g. "
+                f"{'logo.svg' if key == 'logo' else 'clinic.pptx'})")
+    if not target.is_file():
+        return (f"{key} file {show(value, 60)} not found "
+                f"(paths are relative to {shown}): check the file name, or "
+                f"delete the '{key}' line")
+    if target.suffix.lower() not in kinds:
+        return (f"{key} must be a "
+                f"{' or '.join(sorted(k[1:].upper() for k in kinds))} file, "
+                f"not {show(target.name)}: convert it")
+    if key == "logo":
+        why = image_problem(target)
+        if why:
+            return f"logo {show(value, 60)}: {why}"
+    return None
 
 
 def _luminance(colour: str) -> float:
