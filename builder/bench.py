@@ -334,7 +334,7 @@ async def _drive(port: int, token: str, server_pid: int, samples: list[dict[str,
     return alone, timings, errors, peak
 
 
-def load(work: Path, seconds: float = LOAD_SECONDS) -> list[tuple[str, str, str, bool]]:
+def load(work: Path, seconds: float = LOAD_SECONDS) -> list[tuple[str, str, str, bool]]:  # noqa: PLR0915 - one measurement, start to report
     """8 clients for 60 s against `handout serve` on loopback: cached and uncached leaflets."""
     import itertools
 
@@ -451,7 +451,7 @@ def _sse(url: str, arrived: queue.SimpleQueue[Any]) -> None:
         return  # the server has stopped
 
 
-def preview(work: Path) -> list[tuple[str, str, str, bool]]:
+def preview(work: Path) -> list[tuple[str, str, str, bool]]:  # noqa: C901, PLR0915 - one measurement, start to report
     """Save a .po entry 20 times under `handout preview`; each time, the time from the save to
     the server-sent event with the new text, and to its changed page images fetched."""
     import threading
