@@ -238,9 +238,12 @@ def _file_problem(key: str, value: str, target: Path, kinds: set[str], shown: st
     return None
 
 
+SRGB_LINEAR_END = 0.04045  # sRGB: below it a channel is linear (WCAG 2 relative luminance)
+
+
 def _luminance(colour: str) -> float:
     channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    linear = [c / 12.92 if c <= SRGB_LINEAR_END else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 

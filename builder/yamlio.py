@@ -15,7 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from builder.characters import FORBIDDEN_RE, describe, masked, show
+from builder.characters import FORBIDDEN_RE, SURROGATES, describe, masked, show
 from builder.errors import Problem, display_path
 
 MAX_YAML_BYTES = 1_000_000
@@ -40,7 +40,7 @@ class _Constructor(RoundTripConstructor):
 
 
 def char_problem(char: str) -> str:
-    if 0xD800 <= ord(char) <= 0xDFFF:
+    if ord(char) in SURROGATES:
         return (f"{describe(char)} (from an escape such as \"\\ud800\") is not "
                 "allowed: delete it, or write the character itself")
     return f"{describe(char)} is not allowed: delete it"

@@ -237,20 +237,20 @@ class Workspace:
         return changed
 
     def _apply_locale(self, path: Path, parts: tuple[str, ...], changed: Changed) -> None:
-        if len(parts) == 1 and path.suffix == ".pot":  # ui.pot: which UI strings exist
-            changed.folders |= self.folders
-        elif len(parts) == 2 and parts[1] == TERMBASE_FILE and parts[0] in self.folders:
-            for po in self._folder(parts[0]):  # the termbase is part of every entry's QA
-                po.read()
-            changed.folders.add(parts[0])
-        elif len(parts) == 3 and parts[1] == "LC_MESSAGES" and path.suffix == ".po" \
-                and parts[0] in self.folders:
-            if not path.is_file():
-                self.files.pop(path, None)
-            else:
-                po = self.files.setdefault(path, PoFile(path, parts[0]))
-                po.read()
-            changed.folders.add(parts[0])
+        match parts:
+            case (_,) if path.suffix == ".pot":  # ui.pot: which UI strings exist
+                changed.folders |= self.folders
+            case (folder, name) if name == TERMBASE_FILE and folder in self.folders:
+                for po in self._folder(folder):  # the termbase is part of every entry's QA
+                    po.read()
+                changed.folders.add(folder)
+            case (folder, "LC_MESSAGES", _) if path.suffix == ".po" and folder in self.folders:
+                if not path.is_file():
+                    self.files.pop(path, None)
+                else:
+                    po = self.files.setdefault(path, PoFile(path, folder))
+                    po.read()
+                changed.folders.add(folder)
 
     def _reload_content(self, paths: set[Path]) -> None:
         """A topic file is parsed again on its own; anything else reloads the content base."""

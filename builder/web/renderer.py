@@ -38,6 +38,7 @@ KIT_PREFIX = "kit-"
 STAMP_SECONDS = 2.0
 CACHE_KEPT = 4000  # rendered files and previews kept on disk, the most recently used
 PRUNE_EVERY = 50  # renders between two looks at the cache's size
+KEPT_INPUTS = 2  # loaded inputs per clinic profile state: the newest, and the one before
 PREPARED_KEPT = 512  # localized documents remembered by the server: bounded memory
 RENDERS_FIRST = 4  # nice steps between the request threads and the render workers (yield_to_renders)
 
@@ -201,7 +202,7 @@ class Renderer:
                              available_langs(self.project))
         with self._lock:
             self._inputs[key] = inputs
-            while len(self._inputs) > 2:
+            while len(self._inputs) > KEPT_INPUTS:
                 self._inputs.popitem(last=False)
         return inputs
 

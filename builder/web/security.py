@@ -18,6 +18,7 @@ from builder.web.db import ApiToken, LoginAttempt, Setting, User, utcnow
 
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # hashing a longer one would only cost the server time
 MAX_FAILURES = 5  # per account and address ...
 FAILURE_WINDOW = dt.timedelta(minutes=15)  # ... in this window
 _hasher = PasswordHasher()
@@ -32,8 +33,8 @@ def check_new_account(name: str, password: str) -> None:
         raise AccountError("account name: 1 to 64 letters, digits, dots, dashes or underscores")
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"password: at least {MIN_PASSWORD} characters")
-    if len(password) > 1024:
-        raise AccountError("password: at most 1024 characters")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"password: at most {MAX_PASSWORD} characters")
 
 
 def add_user(session: Session, name: str, password: str, admin: bool,

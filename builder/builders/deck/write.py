@@ -32,6 +32,7 @@ from builder.pptx_xml import A
 DISCUSSION_COLOUR = "#8a3b12"  # 8.6:1 on white
 BAND = 182880  # 0.2 in
 NUMBER_WIDTH, NUMBER_HEIGHT, NUMBER_MARGIN = 914400, 365760, 365760  # 1 in, 0.4 in, 0.4 in
+MAX_PROPERTY = 255  # characters in a document property (title, subject, keywords)
 
 
 def write(template: Template, slides: list[FittedSlide], doc: Doc, setting: Setting,
@@ -222,4 +223,4 @@ def set_properties(prs: Any, doc: Doc, w: Wording) -> None:
 
 def _property(text: str) -> str:
     """A document property: python-pptx (and the format) allow 255 characters."""
-    return text if len(text) <= 255 else text[:254].rstrip() + "…"
+    return text if len(text) <= MAX_PROPERTY else text[:MAX_PROPERTY - 1].rstrip() + "…"
