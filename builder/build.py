@@ -397,7 +397,7 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
     except BuilderError as exc:  # nothing written; the summary says how many failed
         summary.failed = list(getattr(exc, "failed", []))
         summary.seconds = time.perf_counter() - start
-        exc.summary = summary  # type: ignore[attr-defined]
+        exc.summary = summary
         raise
     # Nothing has been written yet; now write each output atomically, the manifest last.
     # Every file is written to a temp file first and only then renamed over the real names,
@@ -503,7 +503,7 @@ def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[s
         for _index, _job, failure in failures:
             problems += [p for p in failure.problems if p not in problems]
         error = failures[0][2].__class__(problems)
-        error.failed = [job.path for _index, job, _exc in failures]  # type: ignore[attr-defined]
+        error.failed = [job.path for _index, job, _exc in failures]
         raise error
     results.sort(key=lambda r: r.job.path)
     return results

@@ -64,8 +64,10 @@ class Hub:
 
             lib = load_library(self.project.content, self.project.cache)
         kind = "bundle" if doc in lib.bundles and doc not in lib.topics else "topic"
+        chosen = [doc[:100]]
         options = Options(project=self.project, langs=[lang[:40]], levels=[level[:20]],
-                          formats=["pdf"], **{f"{kind}s": [doc[:100]]})  # type: ignore[arg-type]
+                          formats=["pdf"], topics=chosen if kind == "topic" else [],
+                          bundles=chosen if kind == "bundle" else [])
         job = plan(lib, options)[0]
         return Target(job.kind, job.id, job.lang, job.level)
 
