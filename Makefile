@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh Debian machine with Python >= 3.11:
 #   make demo   - system packages, .venv, the package, then the default leaflets and decks
-#   make test   - the same set-up, then the test suite
+#   make test   - the same set-up, then make lint's checks (ruff, mypy --strict), then the test suite
 #   make serve  - the same set-up, then the web app for clinic staff on http://127.0.0.1:8000/
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "handout needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	@touch $@
 
 venv: sysdeps $(STAMP)
@@ -34,10 +34,12 @@ demo: venv
 matrix: venv
 	$(BIN)/handout build --all --jobs $(JOBS)
 
-test: venv
+# Lint first: a finding fails the run before the suite starts.
+test: lint
 	CI=1 $(BIN)/python -m pytest -n $(JOBS) -q
 
 # The inner loop: everything but the tests marked slow (the full matrix, browsers, clusters).
+# No lint here, so a half-done change can still be tested; make lint runs it on its own.
 test-fast: venv
 	$(BIN)/python -m pytest -n $(JOBS) -q -m "not slow"
 
@@ -53,8 +55,8 @@ bench: venv
 proof: venv
 	$(BIN)/handout proof --topic relapsed-refractory --lang en --lang ar --lang zh_Hans --level easy --out proof
 
+# The versions pinned in pyproject.toml's dev extra; the settings are in pyproject.toml too.
 lint: venv
-	$(BIN)/python -m pip install --quiet ruff mypy
 	$(BIN)/ruff check builder tests
 	$(BIN)/mypy
 

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPEAT = 5
 TOPIC = "relapsed-refractory"
@@ -27,7 +28,7 @@ TOPIC = "relapsed-refractory"
 
 def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
     start = time.perf_counter()
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True,
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False,
                           env={**os.environ, **(env or {})})
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
@@ -255,7 +256,7 @@ class _Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def post(self, path: str, body: dict) -> tuple[int, bytes]:
+    async def post(self, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
         if self.writer is None or self.writer.is_closing():
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         assert self.reader is not None
@@ -284,7 +285,7 @@ class _Connection:
             self.writer = None
 
 
-async def _client(connection: _Connection, bodies: list[dict], once: bool, stop_at: float,
+async def _client(connection: _Connection, bodies: list[dict[str, Any]], once: bool, stop_at: float,
                   times: list[float], errors: list[str]) -> None:
     """One load client: asks for `bodies` in turn (each once if `once`) until `stop_at`."""
     count = 0
@@ -303,9 +304,9 @@ async def _client(connection: _Connection, bodies: list[dict], once: bool, stop_
         count += 1
 
 
-async def _drive(port: int, token: str, server_pid: int, samples: list[dict],
-                 plans: list[tuple[str, list[dict]]], seconds: float,
-                 ) -> tuple[list[float], dict, list[str], list[float]]:
+async def _drive(port: int, token: str, server_pid: int, samples: list[dict[str, Any]],
+                 plans: list[tuple[str, list[dict[str, Any]]]], seconds: float,
+                 ) -> tuple[list[float], dict[str, Any], list[str], list[float]]:
     """Renders alone: `samples` asked for one at a time on the idle server, through the same
     workers (the first, which warms a worker, left out); then the load: `plans`, one client
     each, all at once."""
@@ -333,7 +334,7 @@ async def _drive(port: int, token: str, server_pid: int, samples: list[dict],
     return alone, timings, errors, peak
 
 
-def load(work: Path, seconds: float = LOAD_SECONDS) -> list[tuple[str, str, str, bool]]:
+def load(work: Path, seconds: float = LOAD_SECONDS) -> list[tuple[str, str, str, bool]]:  # noqa: PLR0915 - one measurement, start to report
     """8 clients for 60 s against `handout serve` on loopback: cached and uncached leaflets."""
     import itertools
 
@@ -435,7 +436,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _sse(url: str, arrived: queue.SimpleQueue) -> None:
+def _sse(url: str, arrived: queue.SimpleQueue[Any]) -> None:
     """Read a server-sent event stream; put (arrival time, snapshot) for each event."""
     import json
 
@@ -450,7 +451,7 @@ def _sse(url: str, arrived: queue.SimpleQueue) -> None:
         return  # the server has stopped
 
 
-def preview(work: Path) -> list[tuple[str, str, str, bool]]:
+def preview(work: Path) -> list[tuple[str, str, str, bool]]:  # noqa: C901, PLR0915 - one measurement, start to report
     """Save a .po entry 20 times under `handout preview`; each time, the time from the save to
     the server-sent event with the new text, and to its changed page images fetched."""
     import threading
@@ -484,7 +485,7 @@ def preview(work: Path) -> list[tuple[str, str, str, bool]]:
                     sys.exit("bench: the preview did not start:\n"
                              + (work / "preview.log").read_text()[-2000:])
                 time.sleep(0.3)
-        arrived: queue.SimpleQueue = queue.SimpleQueue()
+        arrived: queue.SimpleQueue[Any] = queue.SimpleQueue()
         threading.Thread(target=_sse, args=(base + "/events", arrived), daemon=True).start()
         _at, snapshot = arrived.get(timeout=60)
         paragraphs = [e for e in snapshot["entries"] if e["ctx"].startswith(TOPIC + "/")
@@ -505,7 +506,7 @@ def preview(work: Path) -> list[tuple[str, str, str, bool]]:
                     if mine["translation"] == text:
                         break
 
-                def fetch(snapshot: dict) -> None:
+                def fetch(snapshot: dict[str, Any]) -> None:
                     new = [p["name"] for p in snapshot["pages"]
                            if p["ready"] and p["name"] not in seen]
                     for name in new:

@@ -12,11 +12,11 @@ import hashlib
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from builder import __version__
 from builder.builders import EXTENSIONS, Assets, RenderContext, names, render
@@ -112,6 +112,8 @@ class Summary:
 
 # -- selection -------------------------------------------------------------------------------
 
+_Name = TypeVar("_Name", bound=str)  # a level or a format name
+
 def available_langs(project: Project, pseudo: bool = False) -> list[str]:
     """English and every catalog; the pseudo-locales only when asked (never shipped by default)."""
     return [SOURCE_LANG, *[lang for lang in locale_dirs(project, pseudo) if lang != SOURCE_LANG]]
@@ -132,6 +134,18 @@ def resolve_lang(code: str, known: list[str]) -> str:
 def plan(lib: Library, options: Options, default_langs: list[str] | None = None) -> list[Job]:
     """The jobs the command line selects; unknown names are usage errors, all reported at once."""
     problems: list[str] = []
+    docs = _selected_docs(lib, options, problems)
+    langs = _selected_langs(options, default_langs, problems)
+    levels = _chosen(options.levels or LEVELS, LEVELS, "level", problems)
+    formats = _chosen(options.formats or DEFAULT_FORMATS, names(), "format", problems)
+    if problems:
+        raise UsageError("\n".join(problems))
+    return [Job(kind, doc_id, lang, level, fmt)
+            for kind, doc_id in docs for lang in langs for level in levels for fmt in formats]
+
+
+def _selected_docs(lib: Library, options: Options, problems: list[str]) -> list[tuple[str, str]]:
+    """The topics and bundles selected, in order and each once; unknown ids go to `problems`."""
     docs: list[tuple[str, str]] = []
     if options.all:
         docs += [("topic", t) for t in sorted(lib.topics)]
@@ -149,8 +163,14 @@ def plan(lib: Library, options: Options, default_langs: list[str] | None = None)
             docs.append(("bundle", bundle))
     if not docs and not problems:
         problems.append("nothing selected: give --topic ID, --bundle ID or --all")
+    return docs
+
+
+def _selected_langs(options: Options, default_langs: list[str] | None,
+                    problems: list[str]) -> list[str]:
+    """The catalog folders the --lang values mean, each once; unknown codes go to `problems`."""
     known_langs = available_langs(options.project, pseudo=True)  # --lang qps, never by default
-    langs = []
+    langs: list[str] = []
     for code in options.langs or default_langs or available_langs(options.project):
         try:
             lang = resolve_lang(code, known_langs)
@@ -158,36 +178,39 @@ def plan(lib: Library, options: Options, default_langs: list[str] | None = None)
             problems.append(str(exc))
             continue
         if lang not in known_langs:
-            name = parse_locale(code).english_name
-            matches = matching_catalogs(code, known_langs)
-            if matches:
-                shown = ", ".join(f"{m} ({parse_locale(m).english_name})" for m in matches)
-                problems.append(f"--lang: no catalog named '{code}' ({name}); the catalog for "
-                                f"it is {shown}: use --lang {matches[0]}"
-                                + (f" (or start a catalog of its own with 'handout i18n init "
-                                   f"{code}')" if parse_locale(code).territory else ""))
-            else:
-                problems.append(f"--lang: no catalog for '{code}' ({name}); available: "
-                                f"{', '.join(known_langs)}; start one with "
-                                f"'handout i18n init {code}'")
+            problems.append(_no_catalog(code, known_langs))
         elif lang not in langs:
             langs.append(lang)
-    levels = []
-    for level in options.levels or LEVELS:
-        if level not in LEVELS:
-            problems.append(f"--level: unknown level '{level}'; choose from {', '.join(LEVELS)}")
-        elif level not in levels:
-            levels.append(level)
-    formats = []
-    for fmt in options.formats or DEFAULT_FORMATS:
-        if fmt not in names():
-            problems.append(f"--format: unknown format '{fmt}'; choose from {', '.join(names())}")
-        elif fmt not in formats:
-            formats.append(fmt)
-    if problems:
-        raise UsageError("\n".join(problems))
-    return [Job(kind, doc_id, lang, level, fmt)  # type: ignore[arg-type]
-            for kind, doc_id in docs for lang in langs for level in levels for fmt in formats]
+    return langs
+
+
+def _no_catalog(code: str, known_langs: list[str]) -> str:
+    """Why --lang `code` cannot be built, and the catalog (or command) to use instead."""
+    name = parse_locale(code).english_name
+    matches = matching_catalogs(code, known_langs)
+    if matches:
+        shown = ", ".join(f"{m} ({parse_locale(m).english_name})" for m in matches)
+        return (f"--lang: no catalog named '{code}' ({name}); the catalog for "
+                f"it is {shown}: use --lang {matches[0]}"
+                + (f" (or start a catalog of its own with 'handout i18n init "
+                   f"{code}')" if parse_locale(code).territory else ""))
+    return (f"--lang: no catalog for '{code}' ({name}); available: "
+            f"{', '.join(known_langs)}; start one with "
+            f"'handout i18n init {code}'")
+
+
+def _chosen(given: Iterable[str], allowed: Sequence[_Name], option: str,
+            problems: list[str]) -> list[_Name]:
+    """The `given` values of --`option`, in order and each once; unknown ones go to `problems`."""
+    by_name = {str(name): name for name in allowed}
+    chosen: list[_Name] = []
+    for value in given:
+        if value not in by_name:
+            problems.append(f"--{option}: unknown {option} '{value}'; "
+                            f"choose from {', '.join(allowed)}")
+        elif by_name[value] not in chosen:
+            chosen.append(by_name[value])
+    return chosen
 
 
 # -- rendering (runs in worker processes too) ---------------------------------------------------
@@ -365,26 +388,7 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
     manifest = read_manifest(out_dir, warn=lambda problem: say(f"warning: {problem}"))
     previous = manifest["files"]
 
-    # Localizing is cheap: do it for every job first, to report stale translations and skip
-    # the outputs whose inputs have not changed.
-    todo: list[Job] = []
-    docs: dict[tuple[str, str, str, str, bool], Doc] = {}
-    seen_fallbacks: set[Fallback] = set()
-    for job in jobs:
-        key = (job.kind, job.id, job.lang, job.level, job.fmt in LEAFLET_FORMATS)
-        if key not in docs:
-            docs[key] = make_doc(inputs, job)
-        for fallback in docs[key].fallbacks_in(job.fmt):
-            if fallback not in seen_fallbacks:
-                seen_fallbacks.add(fallback)
-                summary.fallbacks.append(fallback)
-        digest = input_digest(inputs, job, docs[key])
-        entry = previous.get(job.path)
-        if not options.force and entry and entry.get("inputs") == digest \
-                and _unchanged(out_dir / job.path, entry):
-            summary.skipped.append(job.path)
-        else:
-            todo.append(job)
+    todo = _outdated(inputs, options, jobs, previous, summary)
     if options.strict and summary.fallbacks:
         raise TranslationError([f.problem() for f in summary.fallbacks])
 
@@ -393,7 +397,7 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
     except BuilderError as exc:  # nothing written; the summary says how many failed
         summary.failed = list(getattr(exc, "failed", []))
         summary.seconds = time.perf_counter() - start
-        exc.summary = summary  # type: ignore[attr-defined]
+        exc.summary = summary
         raise
     # Nothing has been written yet; now write each output atomically, the manifest last.
     # Every file is written to a temp file first and only then renamed over the real names,
@@ -419,6 +423,34 @@ def build(options: Options, say: Callable[[str], None] = lambda m: print(m, file
         write_manifest(out_dir, manifest)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _outdated(inputs: Inputs, options: Options, jobs: list[Job], previous: dict[str, Any],
+              summary: Summary) -> list[Job]:
+    """The jobs whose output must be (re)built; the others go to `summary.skipped`.
+
+    Localizing is cheap: it is done for every job first, to report stale translations (into
+    `summary.fallbacks`, each once) and to skip the outputs whose inputs have not changed.
+    """
+    todo: list[Job] = []
+    docs: dict[tuple[str, str, str, str, bool], Doc] = {}
+    seen_fallbacks: set[Fallback] = set()
+    for job in jobs:
+        key = (job.kind, job.id, job.lang, job.level, job.fmt in LEAFLET_FORMATS)
+        if key not in docs:
+            docs[key] = make_doc(inputs, job)
+        for fallback in docs[key].fallbacks_in(job.fmt):
+            if fallback not in seen_fallbacks:
+                seen_fallbacks.add(fallback)
+                summary.fallbacks.append(fallback)
+        digest = input_digest(inputs, job, docs[key])
+        entry = previous.get(job.path)
+        if not options.force and entry and entry.get("inputs") == digest \
+                and _unchanged(options.out_dir / job.path, entry):
+            summary.skipped.append(job.path)
+        else:
+            todo.append(job)
+    return todo
 
 
 def _unchanged(path: Path, entry: dict[str, Any]) -> bool:
@@ -471,7 +503,7 @@ def _render_all(inputs: Inputs, options: Options, jobs: list[Job], langs: list[s
         for _index, _job, failure in failures:
             problems += [p for p in failure.problems if p not in problems]
         error = failures[0][2].__class__(problems)
-        error.failed = [job.path for _index, job, _exc in failures]  # type: ignore[attr-defined]
+        error.failed = [job.path for _index, job, _exc in failures]
         raise error
     results.sort(key=lambda r: r.job.path)
     return results

@@ -17,7 +17,8 @@ from typing import TypeVar
 
 from builder import __version__
 
-T = TypeVar("T")
+T = TypeVar("T")  # what the cache holds
+V = TypeVar("V")  # what compute() returns: T, or T | None when nothing is worth keeping
 # Errors that mean "no usable cache entry": a missing or truncated file, an object pickled by
 # other code. Anything else is not swallowed.
 _READ_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
@@ -44,8 +45,8 @@ def cache_key(recipe: str, *parts: bytes | str) -> str:
     return digest.hexdigest()[:32]
 
 
-def cached(folder: Path, name: str, key: str, kind: type[T], compute: Callable[[], T],
-           keep: Callable[[T], bool] = lambda _value: True) -> T:
+def cached(folder: Path, name: str, key: str, kind: type[T], compute: Callable[[], V],
+           keep: Callable[[V], bool] = lambda _value: True) -> T | V:
     """`compute()`, or the object cached under `folder/name-key.pickle` by an earlier run.
 
     Only values for which `keep` is true are stored (e.g. catalogs that passed QA); older

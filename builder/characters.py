@@ -11,12 +11,13 @@ import re
 
 FORBIDDEN_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 OVERRIDE_RE = re.compile(r"[\u202d\u202e]")  # isolates (U+2066-U+2069) are fine
+SURROGATES = range(0xD800, 0xE000)  # UTF-16 halves: never a character of their own
 
 
 def describe(char: str) -> str:
     """"control character U+001B" or "lone surrogate U+D800": what a forbidden character is."""
     code = ord(char)
-    kind = "lone surrogate" if 0xD800 <= code <= 0xDFFF else "control character"
+    kind = "lone surrogate" if code in SURROGATES else "control character"
     return f"{kind} U+{code:04X}"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from builder.content import Library, blocks_at, load_library
@@ -260,7 +261,6 @@ def page_counts(project: Project, lib: Library, langs: list[str],
     """Render every leaflet that has a page budget, in each language, level and paper, and
     count its pages (regular print, the demo clinic profile). Counts are cached by the
     leaflet's inputs, so an unchanged leaflet is not rendered again."""
-    import json
     import os
 
     from builder.build import Job, Options, input_digest, load_inputs, make_doc, render_job
@@ -268,17 +268,13 @@ def page_counts(project: Project, lib: Library, langs: list[str],
     from builder.errors import BuilderError, RenderError
     from builder.executors import executor_for
     from builder.model import pages_at
-    from builder.output import atomic_write
 
     budgeted = [("topic", t.id, t.pages) for t in lib.topics.values() if t.pages is not None]
     budgeted += [("bundle", b.id, b.pages) for b in lib.bundles.values() if b.pages is not None]
     if not budgeted or not langs:
         return []
     store = project.cache / "page-counts.json"
-    try:
-        known: dict[str, int] = json.loads(store.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        known = {}
+    known = _read_counts(store)
     counts: list[PageCount] = []
     used: dict[str, int] = {}
     failed: list[BuilderError] = []
@@ -312,15 +308,35 @@ def page_counts(project: Project, lib: Library, langs: list[str],
                                     pages, where))
     if failed:
         raise RenderError([p for exc in failed for p in exc.problems])
+    _keep_counts(store, {**known, **used})
+    order = {lang: n for n, lang in enumerate(langs)}
+    return sorted(counts, key=lambda c: (c.kind, c.id, LEVELS.index(c.level),
+                                         PAPERS.index(c.paper), order[c.lang]))
+
+
+def _read_counts(store: Path) -> dict[str, int]:
+    """The page counts an earlier check kept, by cache key (none when unreadable)."""
+    import json
+
     try:
-        kept = {**known, **used}  # the newest last; a few thousand counts at most
-        kept = dict(list(kept.items())[-4000:])
+        known: dict[str, int] = json.loads(store.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    return known
+
+
+def _keep_counts(store: Path, counts: dict[str, int]) -> None:
+    """Keep the newest counts (the last of `counts`) for the next check; a few thousand at most."""
+    import json
+
+    from builder.errors import BuilderError
+    from builder.output import atomic_write
+
+    try:
+        kept = dict(list(counts.items())[-4000:])
         atomic_write(store, json.dumps(kept).encode("utf-8"))
     except BuilderError:
         pass  # a cache that cannot be written only makes the next check slower
-    order = {lang: n for n, lang in enumerate(langs)}
-    return sorted(counts, key=lambda c: (c.kind, c.id, LEVELS.index(c.level),  # type: ignore[arg-type]
-                                         PAPERS.index(c.paper), order[c.lang]))
 
 
 def _pdf_pages(data: bytes) -> int:

@@ -29,7 +29,7 @@ def _session_date(ctx: click.Context, param: click.Parameter, value: str | None)
     if value is None:
         return None
     try:
-        if len(value) != 10:
+        if len(value) != len("YYYY-MM-DD"):
             raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:

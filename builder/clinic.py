@@ -98,7 +98,7 @@ class DeckSettings(Strict):
     # The clinic hosts the group: its contacts go on the closing slides. A group that meets
     # elsewhere writes `host: false` (or builds with --no-host).
     host: bool = True
-    helplines: Annotated[list[Helpline], Field(max_length=4)] = []
+    helplines: Annotated[list[Helpline], Field(max_length=4)] = []  # noqa: RUF012 - pydantic copies a default per instance
 
 
 class ClinicProfile(Strict):
@@ -110,11 +110,11 @@ class ClinicProfile(Strict):
     logo: str | None = None
     accent: Annotated[str, Field(pattern=HEX_RE)] = "#1f5f8b"
     paper: Literal["a4", "letter"] = "a4"
-    languages: list[str] = ["en"]
+    languages: list[str] = ["en"]  # noqa: RUF012 - pydantic copies a default per instance
     qr: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
     template: str | None = None  # the clinic's own .pptx/.potx
     layouts: dict[Literal["title", "section", "content", "two-column", "questions", "closing"],
-                  str] = {}
+                  str] = {}  # noqa: RUF012 - pydantic copies a default per instance
     urgent: Urgent | None = None  # required: load_clinic refuses a profile without it
     deck: DeckSettings = DeckSettings()
 
@@ -209,32 +209,41 @@ def load_clinic(path: Path) -> Clinic:
                                ("template", clinic.template, {".pptx", ".potx"})):
         if target is None:
             continue
-        value = str(getattr(profile, key))
-        line = line_of(data, [key])
-        if "://" in value or value.startswith(("file:", "http:", "https:", "data:")):
-            problems.append(Problem(shown, line, f"{key} {show(value, 60)} is an address: give "
-                                    f"the path of a file next to {Path(shown).name} (e.g. "
-                                    f"{'logo.svg' if key == 'logo' else 'clinic.pptx'})"))
-        elif not target.is_file():
-            problems.append(Problem(shown, line, f"{key} file {show(value, 60)} not found "
-                                    f"(paths are relative to {shown}): check the file name, or "
-                                    f"delete the '{key}' line"))
-        elif target.suffix.lower() not in kinds:
-            problems.append(Problem(shown, line, f"{key} must be a "
-                                    f"{' or '.join(sorted(k[1:].upper() for k in kinds))} file, "
-                                    f"not {show(target.name)}: convert it"))
-        elif key == "logo":
-            why = image_problem(target)
-            if why:
-                problems.append(Problem(shown, line, f"logo {show(value, 60)}: {why}"))
+        why = _file_problem(key, str(getattr(profile, key)), target, kinds, shown)
+        if why:
+            problems.append(Problem(shown, line_of(data, [key]), why))
     if problems:
         raise ConfigError(problems)
     return clinic
 
 
+def _file_problem(key: str, value: str, target: Path, kinds: set[str], shown: str) -> str | None:
+    """What is wrong with the file the profile's `key` names (`value`, found at `target`)."""
+    if "://" in value or value.startswith(("file:", "http:", "https:", "data:")):
+        return (f"{key} {show(value, 60)} is an address: give "
+                f"the path of a file next to {Path(shown).name} (e.g. "
+                f"{'logo.svg' if key == 'logo' else 'clinic.pptx'})")
+    if not target.is_file():
+        return (f"{key} file {show(value, 60)} not found "
+                f"(paths are relative to {shown}): check the file name, or "
+                f"delete the '{key}' line")
+    if target.suffix.lower() not in kinds:
+        return (f"{key} must be a "
+                f"{' or '.join(sorted(k[1:].upper() for k in kinds))} file, "
+                f"not {show(target.name)}: convert it")
+    if key == "logo":
+        why = image_problem(target)
+        if why:
+            return f"logo {show(value, 60)}: {why}"
+    return None
+
+
+SRGB_LINEAR_END = 0.04045  # sRGB: below it a channel is linear (WCAG 2 relative luminance)
+
+
 def _luminance(colour: str) -> float:
     channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    linear = [c / 12.92 if c <= SRGB_LINEAR_END else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 

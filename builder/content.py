@@ -6,6 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from builder.cache import cache_key, cached
 from builder.characters import show
@@ -127,6 +128,12 @@ def _load_topic(path: Path, lib: Library, problems: list[Problem]) -> None:
     if topic.pages is not None:
         lib.where[("pages", "topic", topic.id)] = Where(shown, line_of(data, ["pages"]))
     lib.file_digest[topic.id] = hashlib.sha256(path.read_bytes()).hexdigest()
+    source_ids = _source_ids(topic, data, shown, problems)
+    _check_blocks(topic, data, shown, source_ids, lib, problems)
+
+
+def _source_ids(topic: Topic, data: Any, shown: str, problems: list[Problem]) -> dict[str, int]:
+    """The topic's source ids (to the index of the source); a repeated id is a problem."""
     source_ids: dict[str, int] = {}
     for index, source in enumerate(topic.sources):
         if source.id is None:
@@ -136,6 +143,12 @@ def _load_topic(path: Path, lib: Library, problems: list[Problem]) -> None:
                                     f"duplicate source id '{source.id}': give each source its "
                                     "own id"))
         source_ids[source.id] = index
+    return source_ids
+
+
+def _check_blocks(topic: Topic, data: Any, shown: str, source_ids: dict[str, int],
+                  lib: Library, problems: list[Problem]) -> None:
+    """Each block cites known sources, has its own id and a place; images are checked."""
     seen: dict[str, int | None] = {}
     for index, block in enumerate(topic.blocks):
         for pos, cited in enumerate(block.cites):
@@ -213,6 +226,11 @@ def image_problem(path: Path) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return "the SVG is not UTF-8 text: export it again as plain SVG"
+    return _svg_problem(text)
+
+
+def _svg_problem(text: str) -> str | None:
+    """Why an SVG's text may not be printed (not an SVG, declarations, scripts, references)."""
     if "<svg" not in text:
         return "the file is not an SVG image: export it again"
     lowered = text.lower()

@@ -184,7 +184,7 @@ class Doc:
     audience: str = "clinic"
     content_digest: str = ""  # hash of every string and fact the document shows
     english: frozenset[str] = frozenset()  # "title", "summary" of a bundle shown in English
-    session: Session = field(default_factory=lambda: Session())
+    session: Session = field(default_factory=Session)
     minutes: dict[str, int] = field(default_factory=dict)  # a session's minutes per topic id
     pages: int | None = None  # the leaflet's page budget at this level (content `pages:`)
     duplex: bool = False  # an even number of pages: a "My notes" page where one would be blank

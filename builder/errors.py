@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 # Exit codes, documented in README.md ("Exit codes").
 EXIT_OK = 0
@@ -78,6 +78,9 @@ class BuilderError(Exception):
         if isinstance(problems, str):
             problems = [Problem("", None, line) for line in problems.splitlines() or [problems]]
         self.problems: list[Problem] = list(problems)
+        # Set by a build that fails: the outputs that failed, and its build.Summary.
+        self.failed: list[str] = []
+        self.summary: Any = None
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @classmethod

@@ -147,7 +147,8 @@ def unpack_inputs(archive: bytes, folder: Path) -> Inputs:
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
         state = tar.extractfile("inputs.pickle")
         assert state is not None
-        old_root, inputs = pickle.loads(state.read())
+        loaded: tuple[str, Inputs] = pickle.loads(state.read())
+        old_root, inputs = loaded
         members = [m for m in tar.getmembers() if m.name != "inputs.pickle"]
         tar.extractall(folder, members=members, filter="data")
     old = Path(old_root)
@@ -176,7 +177,7 @@ def unpack_inputs(archive: bytes, folder: Path) -> Inputs:
 def _plugin_class() -> type:
     from distributed import WorkerPlugin
 
-    class InputsPlugin(WorkerPlugin):  # type: ignore[misc]
+    class InputsPlugin(WorkerPlugin):
         """Unpacks the project's inputs once per worker, into the worker's own folder."""
 
         name = PLUGIN_NAME
@@ -196,7 +197,8 @@ def _dask_render(job: Job, verify: bool, render: RenderJob) -> Result | BuilderE
     from distributed import get_worker
 
     plugin = get_worker().plugins[PLUGIN_NAME]
-    return _render(render, plugin.inputs, job, verify)
+    # distributed types its registry as WorkerPlugin; ours is the InputsPlugin of _plugin_class.
+    return _render(render, plugin.inputs, job, verify)  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -215,9 +217,9 @@ class Dask:
         cluster = None
         try:
             if self.scheduler == "local":
-                cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,  # type: ignore[no-untyped-call]
                                        processes=True, dashboard_address=None)
-                client = Client(cluster)
+                client = Client(cluster)  # type: ignore[no-untyped-call]
             else:
                 client = _connect(Client, self.scheduler)
             with client:
@@ -227,7 +229,7 @@ class Dask:
                                      pure=False,
                                      key=[f"handout-{run}-{job.path}" for job in jobs])
                 index = {future.key: job for future, job in zip(futures, jobs, strict=True)}
-                for future in as_completed(futures):
+                for future in as_completed(futures):  # type: ignore[no-untyped-call]
                     job = index[future.key]
                     try:
                         yield job, future.result()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +41,8 @@ FONT_PACKAGES = {"CJK": "fonts-noto-cjk", "": "fonts-noto-core"}
 # Scripts whose fonts have no Latin letters, digits or punctuation of their own: these come
 # from BASE_FONT. (Unicode's "Common" and "Inherited" are no script of their own.)
 NO_SCRIPT = {"Zyyy", "Zinh", "Zzzz"}
+SCRIPT_CODE_LENGTH = 4  # ISO 15924: Latn, Cyrl, Hans
+SHOWN_MISSING = 10  # characters no font has, named in the message; the rest are counted
 # Characters every document uses that are not words: the check mark box, bullets, arrows.
 ALWAYS_OK = set(" \n\t\u00a0\u200b\u200c\u200d\u200e\u200f\u2060\u2066\u2067\u2068\u2069")
 
@@ -165,7 +167,7 @@ def locale_name_or_usage(code: str) -> str:
 
 def _language_and_script(locale: Locale) -> tuple[str, str | None]:
     """A locale's language and script, the script filled in from CLDR's likely subtags."""
-    likely = get_global("likely_subtags")
+    likely: Mapping[str, str] = get_global("likely_subtags")
     script = locale.script
     for key in (str(locale), f"{locale.language}_{locale.territory}" if locale.territory else "",
                 locale.language):
@@ -268,11 +270,11 @@ def language(code: str) -> Language:
 
 def likely_script(locale: Locale) -> str:
     """The script a locale is written in when its code does not say: sr -> Cyrl, zh_TW -> Hant."""
-    likely = get_global("likely_subtags")
+    likely: Mapping[str, str] = get_global("likely_subtags")
     for key in (f"{locale.language}_{locale.territory}" if locale.territory else "",
                 locale.language):
         parts = likely.get(key, "").split("_") if key else []
-        script = next((p for p in parts[1:] if len(p) == 4), None)
+        script = next((p for p in parts[1:] if len(p) == SCRIPT_CODE_LENGTH), None)
         if script:
             return script
     return "Latn"
@@ -303,7 +305,7 @@ def _cmap(path: Path, index: int) -> frozenset[int]:
 
 
 def check_coverage(lang: Language, text: str,
-                   places: Iterable[tuple[Where, str]] = ()) -> None:
+                   places: Iterable[tuple[Where | str, str]] = ()) -> None:
     """Fail before rendering if an installed font of `lang` is missing or lacks a character.
 
     `places` are (where, text) pairs, e.g. each block's origin and its text: when given,
@@ -328,7 +330,7 @@ def stack_for(lang: Language, chars: Iterable[str]) -> tuple[str, ...]:
 
 
 def coverage_problems(lang: Language, text: str,
-                      places: Iterable[tuple[Where, str]] = ()) -> list[Problem]:
+                      places: Iterable[tuple[Where | str, str]] = ()) -> list[Problem]:
     covered: set[int] = set()
     places = list(places)
     everything = text + "".join(piece for _, piece in places)
@@ -346,8 +348,8 @@ def coverage_problems(lang: Language, text: str,
     missing = sorted({c for c in everything if c not in ALWAYS_OK and ord(c) not in covered})
     if not missing:
         return []
-    shown = " ".join(f"'{_printable(c)}' (U+{ord(c):04X})" for c in missing[:10])
-    more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+    shown = " ".join(f"'{_printable(c)}' (U+{ord(c):04X})" for c in missing[:SHOWN_MISSING])
+    more = f" and {len(missing) - SHOWN_MISSING} more" if len(missing) > SHOWN_MISSING else ""
     message = (f"{lang.code}: no installed font for {lang.english_name} "
                f"({', '.join(stack)}) has {shown}{more}: the text would print as boxes. "
                f"{_remedy(missing)}")

@@ -392,7 +392,7 @@ def build_date() -> dt.date:
     return dt.date.today()
 
 
-def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Level,
+def localize(lib: Library, catalogs: Catalogs, kind: str, doc_id: str, level: Level,  # noqa: PLR0913, PLR0917 - one per build option a document depends on
              clinic: Clinic, paper: str, large_print: bool = False,
              date: dt.date | None = None, session: Session | None = None, leaflet: bool = False,
              duplex: bool = False) -> Doc:

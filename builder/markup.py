@@ -49,6 +49,11 @@ def _parser() -> MarkdownIt:
 
 def check_markup(text: str) -> str | None:
     """Why `text` may not be used as content or translation text, or None when it is fine."""
+    return _character_problem(text) or _reference_problem(text)
+
+
+def _character_problem(text: str) -> str | None:
+    """Characters and markup no text may hold: control characters, bidi overrides, raw HTML."""
     bad = FORBIDDEN_RE.search(text)
     if bad:
         return f"{describe(bad.group())} is not allowed in text: delete it"
@@ -56,9 +61,15 @@ def check_markup(text: str) -> str | None:
     if bad:
         return (f"bidi override U+{ord(bad.group()):04X} is not allowed: it can reverse how "
                 "numbers and words are shown; delete it (isolates U+2066-U+2069 are fine)")
-    if HTML_RE.search(text):
-        return (f"raw HTML {HTML_RE.search(text).group()[:40]!r} is not allowed: use **strong**, "  # type: ignore[union-attr]
+    html = HTML_RE.search(text)
+    if html:
+        return (f"raw HTML {html.group()[:40]!r} is not allowed: use **strong**, "
                 "*emphasis* or [text](https://…)")
+    return None
+
+
+def _reference_problem(text: str) -> str | None:
+    """Addresses, placeholders and links a text may not use."""
     for match in URL_RE.finditer(text):
         url = match.group()
         if url.lower().startswith(("file:", "http:", "ftp:", "data:", "javascript:")):

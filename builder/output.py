@@ -153,8 +153,8 @@ def check_writable(root: Path) -> None:
     """Fail before rendering anything when the output folder cannot be written."""
     try:
         root.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=root, prefix=".probe.", delete=True)
-        probe.close()
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".probe.", delete=True):
+            pass  # created and deleted: the folder takes new files
     except OSError as exc:
         raise _output_error(root, exc) from None
     if not os.access(root, os.W_OK):

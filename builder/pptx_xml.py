@@ -72,7 +72,7 @@ def set_run_fonts(rpr: Any, *, latin: str, ea: str, cs: str, lang: str,
             anchor.addprevious(element)
 
 
-def set_paragraph(p: Any, *, rtl: bool | None = None, align: str | None = None,
+def set_paragraph(p: Any, *, rtl: bool | None = None, align: str | None = None,  # noqa: PLR0913 - keyword-only, one per <a:pPr> setting
                   margin_left: int | None = None, indent: int | None = None,
                   space_before_pt: float | None = None, line_pct: float | None = None,
                   bullet: str | None = None, bullet_font: str | None = None,
@@ -88,47 +88,52 @@ def set_paragraph(p: Any, *, rtl: bool | None = None, align: str | None = None,
     if ppr is None:
         ppr = etree.Element(f"{A}pPr")
         p.insert(0, ppr)
-    if rtl is not None:
-        ppr.set("rtl", "1" if rtl else "0")
-    if align is not None:
-        ppr.set("algn", align)
-    if margin_left is not None:
-        ppr.set("marL", str(int(margin_left)))
-    if indent is not None:
-        ppr.set("indent", str(int(indent)))
-    if hanging_punctuation is not None:
-        ppr.set("hangingPunct", "1" if hanging_punctuation else "0")
+    for name, value in (("rtl", _flag(rtl)), ("algn", align), ("marL", _whole(margin_left)),
+                        ("indent", _whole(indent)), ("hangingPunct", _flag(hanging_punctuation))):
+        if value is not None:
+            ppr.set(name, value)
+    if line_pct is not None:
+        _set_spacing(ppr, "lnSpc", "spcPct", round(line_pct * 1000))
+    if space_before_pt is not None:
+        _set_spacing(ppr, "spcBef", "spcPts", round(space_before_pt * 100))
+    if bullet is not None:
+        _set_bullet(ppr, bullet, bullet_font, start_at)
 
-    def replace(name: str, child: Any) -> None:
+
+def _flag(value: bool | None) -> str | None:
+    return None if value is None else "1" if value else "0"
+
+
+def _whole(value: int | None) -> str | None:
+    return None if value is None else str(int(value))
+
+
+def _set_spacing(ppr: Any, name: str, unit: str, value: int) -> None:
+    """`<a:lnSpc>` or `<a:spcBef>` of a `<a:pPr>`, in place of any there."""
+    spacing = etree.Element(f"{A}{name}")
+    etree.SubElement(spacing, f"{A}{unit}", val=str(value))
+    for old in ppr.findall(f"{A}{name}"):
+        ppr.remove(old)
+    _insert_in_order(ppr, spacing, _PPR_ORDER)
+
+
+def _set_bullet(ppr: Any, bullet: str, font: str | None, start_at: int | None) -> None:
+    """The bullet of a `<a:pPr>` ("none", "number" or a character), in place of any there."""
+    for name in _BULLETS:
         for old in ppr.findall(f"{A}{name}"):
             ppr.remove(old)
-        _insert_in_order(ppr, child, _PPR_ORDER)
-
-    if line_pct is not None:
-        spacing = etree.Element(f"{A}lnSpc")
-        etree.SubElement(spacing, f"{A}spcPct", val=str(round(line_pct * 1000)))
-        replace("lnSpc", spacing)
-    if space_before_pt is not None:
-        spacing = etree.Element(f"{A}spcBef")
-        etree.SubElement(spacing, f"{A}spcPts", val=str(round(space_before_pt * 100)))
-        replace("spcBef", spacing)
-    if bullet is not None:
-        for name in _BULLETS:
-            for old in ppr.findall(f"{A}{name}"):
-                ppr.remove(old)
-        if bullet == "none":
-            _insert_in_order(ppr, etree.Element(f"{A}buNone"), _PPR_ORDER)
-        else:
-            if bullet_font:
-                _insert_in_order(ppr, etree.Element(f"{A}buFont", typeface=bullet_font),
-                                 _PPR_ORDER)
-            if bullet == "number":
-                mark = etree.Element(f"{A}buAutoNum", type="arabicPeriod")
-                if start_at and start_at != 1:
-                    mark.set("startAt", str(start_at))
-            else:
-                mark = etree.Element(f"{A}buChar", char=bullet)
-            _insert_in_order(ppr, mark, _PPR_ORDER)
+    if bullet == "none":
+        _insert_in_order(ppr, etree.Element(f"{A}buNone"), _PPR_ORDER)
+        return
+    if font:
+        _insert_in_order(ppr, etree.Element(f"{A}buFont", typeface=font), _PPR_ORDER)
+    if bullet == "number":
+        mark = etree.Element(f"{A}buAutoNum", type="arabicPeriod")
+        if start_at and start_at != 1:
+            mark.set("startAt", str(start_at))
+    else:
+        mark = etree.Element(f"{A}buChar", char=bullet)
+    _insert_in_order(ppr, mark, _PPR_ORDER)
 
 
 def set_end_size(p: Any, size_pt: float, lang: str) -> None:

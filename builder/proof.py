@@ -13,7 +13,7 @@ from builder.errors import ConfigError
 from builder.project import Project
 
 
-def make_proofs(project: Project, topics: list[str], bundles: list[str], langs: list[str],
+def make_proofs(project: Project, topics: list[str], bundles: list[str], langs: list[str],  # noqa: PLR0913, PLR0917 - one per option of `handout proof`
                 levels: list[str], formats: list[str], pages: int, dpi: int, out: Path,
                 clinic: Path | None, paper: str | None, large_print: bool) -> list[Path]:
     if shutil.which("pdftoppm") is None:

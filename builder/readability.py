@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from builder.model import Level
+from builder.model import Level, Topic
+
+if TYPE_CHECKING:
+    from builder.document import LocalizedTopic
 
 TARGETS: dict[Level, float] = {"easy": 6.0, "standard": 8.0, "detailed": 12.0}
 
@@ -24,8 +28,8 @@ class Score:
 def _sentences(texts: list[str]) -> str:
     # Each block is its own sentence, even a list item without a full stop.
     out = []
-    for text in texts:
-        text = text.strip()
+    for block in texts:
+        text = block.strip()
         if text and text[-1] not in ".!?。！？؟:":
             text += "."
         out.append(text)
@@ -36,7 +40,7 @@ def score(texts: list[str], lang: str, level: Level) -> Score:
     import textstat  # slow to import (loads dictionaries); only `check` needs it
 
     body = _sentences(texts)
-    base = lang.split("_")[0]
+    base = lang.split("_", maxsplit=1)[0]
     if base == "en":
         textstat.set_lang("en")
         return Score(round(textstat.flesch_kincaid_grade(body), 1), "FK grade", TARGETS[level])
@@ -61,13 +65,13 @@ def score(texts: list[str], lang: str, level: Level) -> Score:
 PROSE_FIELDS = ("text", "items", "caption")  # slide bullets are not sentences
 
 
-def topic_prose(topic: object, level: Level) -> list[str]:
+def topic_prose(topic: Topic, level: Level) -> list[str]:
     """The English sentences a reader of `topic` at `level` reads: summary and every prose block."""
     from builder.markup import to_plain
     from builder.model import at_level
 
-    texts = [at_level(topic.summary, level)]  # type: ignore[attr-defined]
-    for block in topic.blocks:  # type: ignore[attr-defined]
+    texts = [at_level(topic.summary, level)]
+    for block in topic.blocks:
         if level not in block.levels() or not block.kind.prose:
             continue
         for name in PROSE_FIELDS:
@@ -78,12 +82,12 @@ def topic_prose(topic: object, level: Level) -> list[str]:
     return [to_plain(t) for t in texts if t]
 
 
-def localized_prose(topic: object) -> list[str]:
+def localized_prose(topic: LocalizedTopic) -> list[str]:
     """The same sentences as `topic_prose`, from a localized topic (builder.document.LocalizedTopic)."""
     from builder.markup import to_plain
 
-    texts = [topic.summary]  # type: ignore[attr-defined]
-    for block in topic.blocks:  # type: ignore[attr-defined]
+    texts = [topic.summary]
+    for block in topic.blocks:
         if not block.kind.prose:
             continue
         texts += [t for t in (block.text, *block.items, block.caption) if t]

@@ -15,7 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from builder.characters import FORBIDDEN_RE, describe, masked, show
+from builder.characters import FORBIDDEN_RE, SURROGATES, describe, masked, show
 from builder.errors import Problem, display_path
 
 MAX_YAML_BYTES = 1_000_000
@@ -40,7 +40,7 @@ class _Constructor(RoundTripConstructor):
 
 
 def char_problem(char: str) -> str:
-    if 0xD800 <= ord(char) <= 0xDFFF:
+    if ord(char) in SURROGATES:
         return (f"{describe(char)} (from an escape such as \"\\ud800\") is not "
                 "allowed: delete it, or write the character itself")
     return f"{describe(char)} is not allowed: delete it"
@@ -49,6 +49,19 @@ def char_problem(char: str) -> str:
 def load_yaml(path: Path, problems: list[Problem], max_bytes: int = MAX_YAML_BYTES) -> Any:
     """Parse one YAML file (YAML 1.2: `no` stays a string); on failure append a problem, return None."""
     shown = display_path(path)
+    text = _read_text(path, shown, problems, max_bytes)
+    if text is None:
+        return None
+    data = _parse(text, shown, problems)
+    if data is None:
+        return None
+    before = len(problems)
+    _check_tree(data, shown, problems)
+    return None if len(problems) > before else data
+
+
+def _read_text(path: Path, shown: str, problems: list[Problem], max_bytes: int) -> str | None:
+    """The file's text; None (and a problem) when it is too large, unreadable, not UTF-8 or empty."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -69,38 +82,21 @@ def load_yaml(path: Path, problems: list[Problem], max_bytes: int = MAX_YAML_BYT
     if not text.strip():
         problems.append(Problem(shown, None, "file is empty: write the content or delete the file"))
         return None
+    return text
+
+
+def _parse(text: str, shown: str, problems: list[Problem]) -> Any:
+    """The YAML 1.2 document in `text`; None (and a problem) when it is invalid or has no content."""
     yaml = YAML(typ="rt", pure=True)
     yaml.version = (1, 2)  # no YAML 1.1 booleans: the language code `no` must stay "no"
     yaml.Constructor = _Constructor
     try:
         data = yaml.load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        at: int | None = mark.line + 1 if mark is not None else None
-        what = (exc.problem or exc.context or "invalid YAML").strip()
-        what = masked(what)
-        if "duplicate key" in what:
-            message = f"{what}: each key may appear once: delete or rename one"
-        elif isinstance(exc, ConstructorError):
-            message = f"{what}: check the value (dates are YYYY-MM-DD; put other text in quotes)"
-        else:
-            message = (f"YAML syntax error: {what}: check the indentation and quotes on this "
-                       "line and the line before")
-        problems.append(Problem(shown, at, message))
+        problems.append(_marked_problem(exc, shown))
         return None
     except YAMLError as exc:
-        # ReaderError (control characters) carries a character position, not a mark.
-        pos = getattr(exc, "position", None)
-        at = text[:pos].count("\n") + 1 if isinstance(pos, int) else None
-        char = getattr(exc, "character", None)
-        if isinstance(char, int):
-            char = chr(char)
-        if isinstance(char, str) and len(char) == 1:
-            reason = char_problem(char)
-        else:
-            reason = f"invalid YAML ({masked(str(exc).splitlines()[-1][:80])}): " \
-                     "save the file as plain UTF-8 text"
-        problems.append(Problem(shown, at, reason))
+        problems.append(_reader_problem(exc, text, shown))
         return None
     except RecursionError:
         problems.append(Problem(shown, None, "the YAML is nested too deeply: a content file "
@@ -109,10 +105,38 @@ def load_yaml(path: Path, problems: list[Problem], max_bytes: int = MAX_YAML_BYT
     if data is None:
         problems.append(Problem(shown, None, "file has no content (only comments): write the "
                                 "content or delete the file"))
-        return None
-    before = len(problems)
-    _check_tree(data, shown, problems)
-    return None if len(problems) > before else data
+    return data
+
+
+def _marked_problem(exc: MarkedYAMLError, shown: str) -> Problem:
+    """A parser error with a place: a duplicate key, a value that cannot be read, bad syntax."""
+    mark = exc.problem_mark or exc.context_mark
+    at: int | None = mark.line + 1 if mark is not None else None
+    what = (exc.problem or exc.context or "invalid YAML").strip()
+    what = masked(what)
+    if "duplicate key" in what:
+        message = f"{what}: each key may appear once: delete or rename one"
+    elif isinstance(exc, ConstructorError):
+        message = f"{what}: check the value (dates are YYYY-MM-DD; put other text in quotes)"
+    else:
+        message = (f"YAML syntax error: {what}: check the indentation and quotes on this "
+                   "line and the line before")
+    return Problem(shown, at, message)
+
+
+def _reader_problem(exc: YAMLError, text: str, shown: str) -> Problem:
+    """A reader error: it carries a character position, not a mark (control characters)."""
+    pos = getattr(exc, "position", None)
+    at = text[:pos].count("\n") + 1 if isinstance(pos, int) else None
+    char = getattr(exc, "character", None)
+    if isinstance(char, int):
+        char = chr(char)
+    if isinstance(char, str) and len(char) == 1:
+        reason = char_problem(char)
+    else:
+        reason = f"invalid YAML ({masked(str(exc).splitlines()[-1][:80])}): " \
+                 "save the file as plain UTF-8 text"
+    return Problem(shown, at, reason)
 
 
 def _check_tree(root: Any, shown: str, problems: list[Problem]) -> None:
@@ -169,10 +193,10 @@ def line_of(node: Any, loc: Sequence[int | str]) -> int | None:
     return line
 
 
-def plain(node: Any) -> Any:
+def plain(node: Any) -> Any:  # noqa: PLR0911 - one return per kind of YAML value
     """ruamel's round-trip containers and scalar subclasses as plain Python values."""
     if isinstance(node, dict):
-        return {str(k) if not isinstance(k, str) else str(k): plain(v) for k, v in node.items()}
+        return {str(k): plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [plain(v) for v in node]
     if isinstance(node, TaggedScalar):
@@ -195,8 +219,8 @@ def validate(model: type[BaseModel], data: Any, path: Path, problems: list[Probl
         return model.model_validate(plain(data))
     except ValidationError as exc:
         root = data if root is None else root
-        for loc, err in _useful_errors(exc.errors(include_url=False), union_tags(model)):
-            loc = [*loc_prefix, *loc]
+        for err_loc, err in _useful_errors(exc.errors(include_url=False), union_tags(model)):
+            loc = [*loc_prefix, *err_loc]
             if err["type"] == "union_tag_invalid":
                 loc.append("type")  # point at the misspelt type, not the start of the block
             problems.append(Problem(display_path(path), line_of(root, loc),
@@ -245,6 +269,7 @@ def _useful_errors(errors: list[Any], tags: set[str]) -> list[tuple[list[int | s
     kept: list[tuple[list[int | str], Any]] = []
     seen_mismatch: set[tuple[Any, ...]] = set()
     for loc, err, union in rows:
+        shown = err
         if union and err["type"].endswith("_type"):
             others = [o for o, e, u in rows if u and e is not err and o[: len(loc)] == loc
                       and not e["type"].endswith("_type")]
@@ -253,8 +278,8 @@ def _useful_errors(errors: list[Any], tags: set[str]) -> list[tuple[list[int | s
             if tuple(loc) in seen_mismatch:
                 continue
             seen_mismatch.add(tuple(loc))
-            err = {**err, "type": "union_mismatch"}
-        kept.append((loc, err))
+            shown = {**err, "type": "union_mismatch"}
+        kept.append((loc, shown))
     return kept
 
 
@@ -285,21 +310,14 @@ _TYPE_HINTS = {
 }
 
 
-def _explain(err: dict[str, Any], loc: Sequence[int | str],
+def _explain(err: dict[str, Any], loc: Sequence[int | str],  # noqa: PLR0911 - one return per kind of schema error
              model: type[BaseModel] | None = None) -> str:
+    """A schema error as a sentence an author can act on, led by where it is."""
     kind = err["type"]
     where = _where(loc)
     value = err.get("input")
     if kind == "extra_forbidden":
-        key = str(loc[-1]) if loc else ""
-        allowed = _allowed_keys(model, err["loc"][:-1]) if model is not None else None
-        message = f"unknown key {show(key)}: check its spelling"
-        if allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            if close:
-                message += f" (did you mean '{close[0]}'?)"
-            message += "; allowed here: " + ", ".join(allowed)
-        return message
+        return _unknown_key(err, loc, model)
     if value is None and kind != "missing" and (kind.endswith("_type") or kind == "union_mismatch"
                                                 or kind.endswith("_parsing")):
         return (f"{where}: no value given: write one after the colon (a value starting with # "
@@ -326,17 +344,37 @@ def _explain(err: dict[str, Any], loc: Sequence[int | str],
         hint = _PATTERN_HINTS.get(field, "check the spelling")
         return f"{where}: {show(value)} is not valid here: {hint}"
     if kind.endswith("_type") or kind.endswith("_parsing"):
-        got = type(value).__name__
-        if not loc and isinstance(value, (list, str, int, float)):
-            return (f"the file must hold keys and values (id:, title:, …), not a {got}: see "
-                    "README, content format")
-        expected = next((hint for name, hint in _TYPE_HINTS.items() if kind.startswith(name)),
-                        "check the value")
-        return f"{where}: {err['msg'].lower()} (got {got} {show(value)}): {expected}"
+        return _wrong_type(err, loc, where)
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     return f"{where}: {masked(msg)}"
+
+
+def _unknown_key(err: dict[str, Any], loc: Sequence[int | str],
+                 model: type[BaseModel] | None) -> str:
+    """A key the schema does not have: the nearest allowed key, and all of them."""
+    key = str(loc[-1]) if loc else ""
+    allowed = _allowed_keys(model, err["loc"][:-1]) if model is not None else None
+    message = f"unknown key {show(key)}: check its spelling"
+    if allowed:
+        close = difflib.get_close_matches(key, allowed, n=1)
+        if close:
+            message += f" (did you mean '{close[0]}'?)"
+        message += "; allowed here: " + ", ".join(allowed)
+    return message
+
+
+def _wrong_type(err: dict[str, Any], loc: Sequence[int | str], where: str) -> str:
+    """A value of the wrong type, and what to write instead."""
+    kind, value = err["type"], err.get("input")
+    got = type(value).__name__
+    if not loc and isinstance(value, (list, str, int, float)):
+        return (f"the file must hold keys and values (id:, title:, …), not a {got}: see "
+                "README, content format")
+    expected = next((hint for name, hint in _TYPE_HINTS.items() if kind.startswith(name)),
+                    "check the value")
+    return f"{where}: {err['msg'].lower()} (got {got} {show(value)}): {expected}"
 
 
 def _allowed_keys(model: type[BaseModel], raw_loc: Sequence[int | str]) -> list[str] | None:

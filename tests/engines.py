@@ -138,7 +138,7 @@ def _width_codes(widths: list) -> set[int]:
     while i < len(widths):
         first = int(widths[i])
         nxt = widths[i + 1]
-        if isinstance(nxt, list) or hasattr(nxt, "__len__") and not isinstance(nxt, str | bytes):
+        if isinstance(nxt, list) or (hasattr(nxt, "__len__") and not isinstance(nxt, str | bytes)):
             codes.update(range(first, first + len(nxt)))
             i += 2
         else:

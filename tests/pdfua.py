@@ -113,7 +113,7 @@ def full_text(element: Element) -> str:
     return element.text + "".join(full_text(c) for c in element.children)
 
 
-def problems(pdf: Path, expected_lang: Callable[[Element], str | None] | None = None) -> list[str]:
+def problems(pdf: Path, expected_lang: Callable[[Element], str | None] | None = None) -> list[str]:  # noqa: C901, PLR0912 - one walk, one short check per PDF/UA rule
     """Every PDF/UA rule above that `pdf` breaks, as readable sentences."""
     reader = PdfReader(pdf)
     root = reader.trailer["/Root"]

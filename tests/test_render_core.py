@@ -217,7 +217,7 @@ def test_a_worker_killed_mid_build_still_completes_the_build(project: Path, monk
                 import time
 
                 deadline = time.monotonic() + 120
-                while time.monotonic() < deadline and not client.has_what() or \
+                while (time.monotonic() < deadline and not client.has_what()) or \
                         not any(client.has_what().values()):
                     time.sleep(0.2)
                 os.kill(pids[0], signal.SIGKILL)

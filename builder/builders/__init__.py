@@ -35,8 +35,8 @@ class Assets:
             if self.base is None:
                 raise ValueError("relative asset URLs need the folder the HTML is written to")
             return quote(Path(os.path.relpath(path, self.base.resolve())).as_posix())
-        for name, root in self.roots:
-            root = root.resolve()
+        for name, folder in self.roots:
+            root = folder.resolve()
             if path.is_relative_to(root):
                 return f"{self.prefix}{name}/{quote(path.relative_to(root).as_posix())}"
         raise ConfigError.at(path, None, "this file is not under any folder the server serves "
@@ -47,9 +47,9 @@ class Assets:
         if not url_path.startswith(self.prefix):
             return None
         name, _, rest = url_path[len(self.prefix):].partition("/")
-        for root_name, root in self.roots:
+        for root_name, folder in self.roots:
             if root_name == name and rest:
-                root = root.resolve()
+                root = folder.resolve()
                 target = (root / rest).resolve()
                 return target if target.is_relative_to(root) and target.is_file() else None
         return None

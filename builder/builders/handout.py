@@ -26,10 +26,9 @@ from builder.builders.deck.strings import (
     Strings,
 )
 from builder.builders.deck.template import open_template
-from builder.builders.html import environment
+from builder.builders.html import document_text, environment
 from builder.builders.leaflet import (
     asset_fetcher,
-    document_text,
     structure_languages,
     weasyprint_warnings_fail,
 )

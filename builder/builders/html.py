@@ -69,13 +69,13 @@ def template_gettext(doc: Doc) -> dict[str, Any]:
     @pass_context
     def gettext(context: Context, message: str, **variables: Any) -> str:
         text = escape(doc.gettext(message))
-        return text % variables  # type: ignore[no-any-return]
+        return text % variables
 
     @pass_context
     def ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
         variables.setdefault("num", num)
         text = escape(doc.ngettext(singular, plural, num))
-        return text % variables  # type: ignore[no-any-return]
+        return text % variables
 
     return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
 
@@ -98,6 +98,9 @@ PANEL_LABELS = (N_("Name:"), N_("Key nurse:"), N_("Next appointment:"), N_("Hosp
 FIT_MARGINS_MM = ((18, 17, 20, 17), (14, 15, 17, 15), (12, 14, 16, 14), (10, 13, 14, 13),
                   (10, 13, 14, 13))
 FIT_BODY_PT = {"easy": 12.0}  # from tier 2; the other levels are at their floor already
+TIGHT_TIER = 2  # from this fit tier: easy-read text at FIT_BODY_PT, no contents box
+ONE_SHEET = 2  # pages: a leaflet this short needs no contents box
+SPACE = 0x20  # below it: control characters
 SHORT_LIST = 4  # a list of at most this many items is never broken over two pages
 NOTE_LINE_MM = 9.0  # a write-in line (leaflet.css .write-line)
 PAPER_HEIGHT_MM = {"a4": 297.0, "letter": 279.4}
@@ -113,7 +116,7 @@ def css_string(text: str) -> str:
     """`text` as a CSS string literal that cannot end the string or the <style> element."""
     out = []
     for char in text:
-        if char in '"\\<>&' or ord(char) < 0x20:
+        if char in '"\\<>&' or ord(char) < SPACE:
             out.append(f"\\{ord(char):x} ")
         else:
             out.append(char)
@@ -234,7 +237,7 @@ def template_error(exc: TemplateError, templates: Path) -> ConfigError:
     return ConfigError.at(path, line, f"{exc.message or exc}: fix the template")
 
 
-def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str], locale: Any,
+def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str], locale: Any,  # noqa: PLR0913, PLR0917 - the template's inputs, each computed once by the caller
             font_faces_css: str, font_stack: tuple[str, ...], fit: int = 0,
             notes_lines: int = 0) -> str:
     def md(text: str | None) -> Markup:
@@ -250,7 +253,7 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
 
     clinic = doc.clinic
     body_pt = LARGE_PRINT_PT if doc.large_print else BODY_PT[doc.level]
-    if fit >= 2 and not doc.large_print:
+    if fit >= TIGHT_TIER and not doc.large_print:
         body_pt = FIT_BODY_PT.get(doc.level, body_pt)
     references, numbers = _references(doc)
     numbered = doc.level == "detailed"
@@ -304,7 +307,8 @@ def _render(template: Any, doc: Doc, ctx: RenderContext, values: dict[str, str],
         "margins": " ".join(f"{mm}mm" for mm in FIT_MARGINS_MM[fit]),
         # A contents box helps a reader find a topic in a long leaflet: not on one sheet, nor
         # where a bundle carries only a few blocks of its topics.
-        "contents": doc.kind == "bundle" and fit < 2 and not (doc.pages and doc.pages <= 2)
+        "contents": doc.kind == "bundle" and fit < TIGHT_TIER
+                    and not (doc.pages and doc.pages <= ONE_SHEET)
                     and not any(topic.omitted for topic in doc.topics),
         "panel_labels": [doc.gettext(label) for label in PANEL_LABELS],
         "notes_lines": notes_lines,

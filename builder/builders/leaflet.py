@@ -33,7 +33,7 @@ def asset_fetcher(roots: list[Path], files: list[Path]) -> Any:
     allowed_files = {f.resolve() for f in files}
 
     class AssetFetcher(URLFetcher):  # type: ignore[misc]
-        refused: list[str] = []
+        refused: list[str] = []  # noqa: RUF012 - the class is made anew by each asset_fetcher call
 
         def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
             parsed = urlparse(url)
@@ -137,7 +137,7 @@ class Fitted:
     document: Any = field(repr=False, compare=False)
 
 
-def fit(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict | None = None) -> Fitted:
+def fit(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict[str, Any] | None = None) -> Fitted:
     """The leaflet at the first fit tier that meets its page budget (when none does, the first
     with the fewest pages: `handout check` reports it); with `doc.duplex`, an even page count,
     the page that would be blank holding "My notes" lines. Without a budget: one layout, tier 0.
@@ -171,7 +171,7 @@ def fit(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict | None = N
 
 
 def _layout(doc: Doc, ctx: RenderContext, html: str, fonts: Any = None,
-            images: dict | None = None) -> Any:
+            images: dict[str, Any] | None = None) -> Any:
     """WeasyPrint's layout of `html`: every character covered by a font, only our own assets
     fetched, every WeasyPrint warning a failure."""
     from weasyprint import HTML

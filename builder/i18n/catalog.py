@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, read_po
 
 from builder.characters import show
@@ -71,33 +71,60 @@ class LoadedCatalog:
 
 def lex_po(text: str, shown: str) -> list[Problem]:
     """Syntax problems Babel's reader silently accepts: unterminated strings, stray text, duplicates."""
-    problems: list[Problem] = []
-    seen: dict[tuple[str | None, str], int] = {}
-    context: str | None = None
-    msgid: str | None = None
-    msgid_line = 0
-    current: str | None = None  # which keyword the continuation lines belong to
-
-    def close_entry() -> None:
-        nonlocal context, msgid
-        if msgid is not None:
-            key = (context, msgid)
-            if key in seen and msgid != "":
-                where = f"msgctxt {context!r} " if context else ""
-                problems.append(Problem(shown, msgid_line, f"duplicate {where}msgid {msgid[:50]!r} "
-                                        f"(first defined on line {seen[key]}): delete one"))
-            else:
-                seen.setdefault(key, msgid_line)
-        context, msgid = None, None
-
+    lexer = _PoLexer(shown)
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
+        lexer.read(number, raw.strip())
+    return lexer.finish()
+
+
+class _PoLexer:
+    """`lex_po`, line by line: the entry being read and the keyword its continuation lines extend."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.problems: list[Problem] = []
+        self.seen: dict[tuple[str | None, str], int] = {}
+        self.context: str | None = None
+        self.msgid: str | None = None
+        self.msgid_line = 0
+        self.current: str | None = None  # which keyword the continuation lines belong to
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.shown, line, message))
+
+    def close_entry(self) -> None:
+        if self.msgid is not None:
+            key = (self.context, self.msgid)
+            if key in self.seen and self.msgid != "":
+                where = f"msgctxt {self.context!r} " if self.context else ""
+                self.problem(self.msgid_line, f"duplicate {where}msgid {self.msgid[:50]!r} "
+                             f"(first defined on line {self.seen[key]}): delete one")
+            else:
+                self.seen.setdefault(key, self.msgid_line)
+        self.context, self.msgid = None, None
+
+    def read(self, number: int, line: str) -> None:
+        """One stripped line of the file."""
         if not line or line.startswith("#"):
-            if line.startswith("#") and current == "msgstr":
-                close_entry()
-                current = None
-            continue
+            if line.startswith("#") and self.current == "msgstr":
+                self.close_entry()
+                self.current = None
+            return
         match = _KEYWORD_RE.match(line)
+        literal = self.literal(number, line, match)
+        if literal is None:
+            return
+        value = _unescape(literal)
+        if match:
+            self.keyword(number, match.group(1), value)
+        elif self.current == "msgctxt" and self.context is not None:
+            self.context += value
+        elif self.current == "msgid" and self.msgid is not None:
+            self.msgid += value
+
+    def literal(self, number: int, line: str, match: re.Match[str] | None) -> str | None:
+        """The line's quoted string. A malformed one is reported and read as "", so one mistake
+        gives one message; None: a line that is neither a keyword nor a string, skipped."""
         literal = match.group(2) if match else line
         if not _STRING_RE.match(literal):
             if match or line.startswith('"'):
@@ -107,53 +134,53 @@ def lex_po(text: str, shown: str) -> list[Problem]:
                            "(write a quote inside the text as \\\")")
                 else:
                     why = "malformed string: write one quoted string per line"
-                problems.append(Problem(shown, number, f"{why}: {show(line, 60)}"))
+                self.problem(number, f"{why}: {show(line, 60)}")
             else:
-                problems.append(Problem(shown, number, f"unexpected text {show(line, 60)}: "
-                                        "every line is a comment (#), a keyword (msgid, "
-                                        "msgstr, …) or a quoted string"))
+                self.problem(number, f"unexpected text {show(line, 60)}: "
+                             "every line is a comment (#), a keyword (msgid, "
+                             "msgstr, …) or a quoted string")
             if not match:
-                continue
-            literal = '""'  # keep following the entry, so one mistake gives one message
+                return None
+            literal = '""'  # keep following the entry
         escape = next((m for m in _ESCAPE_RE.finditer(literal[1:-1])
                        if m.group(1) not in _ESCAPES_OK), None)
         if escape:
-            problems.append(Problem(shown, number, f"escape sequence {show(escape.group())} is "
-                                    "not allowed: write the character itself (only \\n, "
-                                    "\\t, \\\" and \\\\ are escapes here)"))
+            self.problem(number, f"escape sequence {show(escape.group())} is "
+                         "not allowed: write the character itself (only \\n, "
+                         "\\t, \\\" and \\\\ are escapes here)")
             literal = '""'
-        value = _unescape(literal)
-        if match:
-            keyword = match.group(1)
-            if keyword in ("msgctxt", "msgid") and current in ("msgid", "msgid_plural"):
-                problems.append(Problem(shown, msgid_line, "msgid without msgstr: add "
-                                        "msgstr \"\" (empty until translated) after it"))
-                context, msgid = None, None
-            if keyword in ("msgctxt", "msgid") and current == "msgstr":
-                close_entry()
-            plural_form = keyword.startswith("msgstr[")
-            if keyword.startswith("msgstr") and (
-                    current not in (("msgid_plural", "msgstr") if plural_form else ("msgid",))):
-                problems.append(Problem(shown, number, "msgstr without a msgid before it: "
-                                        "every translation follows the msgid it translates; "
-                                        "delete the extra msgstr"))
-            if keyword == "msgctxt":
-                context, current = value, "msgctxt"
-            elif keyword == "msgid":
-                msgid, msgid_line, current = value, number, "msgid"
-            elif keyword == "msgid_plural":
-                current = "msgid_plural"
-            else:
-                current = "msgstr"
-        elif current == "msgctxt" and context is not None:
-            context += value
-        elif current == "msgid" and msgid is not None:
-            msgid += value
-    if current in ("msgid", "msgid_plural") and msgid is not None:
-        problems.append(Problem(shown, msgid_line, "msgid without msgstr: add msgstr \"\" "
-                                "(empty until translated) after it"))
-    close_entry()
-    return problems
+        return literal
+
+    def keyword(self, number: int, keyword: str, value: str) -> None:
+        """A line that starts with a keyword: it may end the entry before it."""
+        if keyword in ("msgctxt", "msgid") and self.current in ("msgid", "msgid_plural"):
+            self.problem(self.msgid_line, "msgid without msgstr: add "
+                         "msgstr \"\" (empty until translated) after it")
+            self.context, self.msgid = None, None
+        if keyword in ("msgctxt", "msgid") and self.current == "msgstr":
+            self.close_entry()
+        plural_form = keyword.startswith("msgstr[")
+        if keyword.startswith("msgstr") and (
+                self.current not in (("msgid_plural", "msgstr") if plural_form else ("msgid",))):
+            self.problem(number, "msgstr without a msgid before it: "
+                         "every translation follows the msgid it translates; "
+                         "delete the extra msgstr")
+        if keyword == "msgctxt":
+            self.context, self.current = value, "msgctxt"
+        elif keyword == "msgid":
+            self.msgid, self.msgid_line, self.current = value, number, "msgid"
+        elif keyword == "msgid_plural":
+            self.current = "msgid_plural"
+        else:
+            self.current = "msgstr"
+
+    def finish(self) -> list[Problem]:
+        """The problems, once the last line is read."""
+        if self.current in ("msgid", "msgid_plural") and self.msgid is not None:
+            self.problem(self.msgid_line, "msgid without msgstr: add msgstr \"\" "
+                         "(empty until translated) after it")
+        self.close_entry()
+        return self.problems
 
 
 def _unescape(literal: str) -> str:
@@ -229,28 +256,37 @@ def read_catalog(path: Path, lang: str) -> tuple[LoadedCatalog | None, list[Prob
     for message in babel_catalog:
         if not message.id:
             continue
-        msgid = message.id if isinstance(message.id, str) else message.id[0]
-        msgstr = message.string if isinstance(message.string, str) else (message.string or ("",))[0]
-        previous = message.previous_id[0] if message.previous_id else None
-        forms = tuple(s or "" for s in message.string) if message.pluralizable else ()
-        entry = Entry(message.context, msgid, msgstr or "", message.fuzzy,
-                      message.lineno or 0, previous, forms)
-        catalog.entries[(entry.context, msgid)] = entry
+        entry = _entry(message)
+        catalog.entries[(entry.context, entry.msgid)] = entry
         if entry.context:
             catalog.by_context[entry.context] = entry
-        if entry.msgstr and not entry.fuzzy:
-            label = f"{show(entry.context, 80)[1:-1]}: " if entry.context else f"{show(msgid)}: "
-            for reason in check_translation(msgid, entry.msgstr):
-                problems.append(Problem(shown, entry.line, label + reason))
-            for reason in termbase.check(msgid, entry.msgstr) if termbase else ():
-                problems.append(Problem(shown, entry.line, label + reason))
-            # Plural forms beyond the first are printed too: the same markup rules apply.
-            others = message.string[1:] if isinstance(message.string, (list, tuple)) else ()
-            for form in others:
-                why = check_markup(form) if form else None
-                if why:
-                    problems.append(Problem(shown, entry.line, label + why))
+        problems += [Problem(shown, entry.line, reason) for reason in _qa(entry, message, termbase)]
     return catalog, problems
+
+
+def _entry(message: Message) -> Entry:
+    """A Babel message as an entry: a plural's first forms are its msgid and msgstr."""
+    msgid = message.id if isinstance(message.id, str) else message.id[0]
+    msgstr = message.string if isinstance(message.string, str) else (message.string or ("",))[0]
+    previous = message.previous_id[0] if message.previous_id else None
+    forms: tuple[str, ...] = ()
+    if message.pluralizable and isinstance(message.string, (tuple, list)):
+        forms = tuple(s or "" for s in message.string)
+    return Entry(message.context, msgid, msgstr or "", message.fuzzy,
+                 message.lineno or 0, previous, forms)
+
+
+def _qa(entry: Entry, message: Message, termbase: Termbase | None) -> list[str]:
+    """What is wrong with a current translation, each reason led by the entry's label."""
+    if not entry.msgstr or entry.fuzzy:
+        return []
+    label = f"{show(entry.context, 80)[1:-1]}: " if entry.context else f"{show(entry.msgid)}: "
+    reasons = [*check_translation(entry.msgid, entry.msgstr),
+               *(termbase.check(entry.msgid, entry.msgstr) if termbase else ())]
+    # Plural forms beyond the first are printed too: the same markup rules apply.
+    others = message.string[1:] if isinstance(message.string, (list, tuple)) else ()
+    reasons += [why for why in (check_markup(form) if form else None for form in others) if why]
+    return [label + reason for reason in reasons]
 
 
 def _header_line(text: str) -> int:

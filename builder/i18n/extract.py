@@ -12,7 +12,7 @@ from babel.messages.extract import extract
 
 from builder import __version__
 from builder.content import BUNDLES_FILE, Library, load_library
-from builder.errors import display_path
+from builder.errors import Problem, display_path
 from builder.i18n.messages import Msg, bundle_messages, glossary_messages, topic_messages
 from builder.model import BundlesFile, GlossaryFile, Topic
 from builder.project import Project
@@ -33,7 +33,7 @@ def extract_content(fileobj: IO[bytes], keywords: Any, comment_tags: Any,
     `pgettext(context, text)` call per translatable string, at the string's line.
     """
     path = Path(getattr(fileobj, "name", options.get("path", "content.yaml")))
-    problems: list = []
+    problems: list[Problem] = []
     data = load_yaml(path, problems) if path.exists() else None
     if data is None:
         return

@@ -29,7 +29,7 @@ class TermEntry(Strict):
     # so list the stem a language inflects, e.g. "Härtefallprogramm" for -e, -s).
     use: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)] | str
     # Renderings that must not appear where the English has the term (e.g. a rejected synonym).
-    avoid: list[Annotated[str, Field(min_length=1)]] = []
+    avoid: list[Annotated[str, Field(min_length=1)]] = []  # noqa: RUF012 - pydantic copies a default per instance
     note: str | None = None  # for translators: why this rendering
 
     @field_validator("en", "use")
@@ -94,8 +94,8 @@ def load_termbase(path: Path) -> tuple[Termbase | None, list[Problem]]:
         return None, problems
     terms = []
     for entry in parsed.terms:
-        english = tuple(entry.en)  # type: ignore[arg-type]
+        english = tuple(entry.en)
         alternatives = "|".join(re.escape(e) for e in sorted(english, key=len, reverse=True))
-        terms.append(Term(english, tuple(entry.use), tuple(entry.avoid),  # type: ignore[arg-type]
+        terms.append(Term(english, tuple(entry.use), tuple(entry.avoid),
                           re.compile(rf"(?<![\w-])(?:{alternatives})", re.IGNORECASE)))
     return Termbase(path, tuple(terms)), problems

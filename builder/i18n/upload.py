@@ -116,7 +116,7 @@ class UploadPreview:
     counts: dict[str, int] = field(default_factory=dict)  # translated, fuzzy, untranslated
 
 
-def preview_upload(root: str, lang: str, domain: str, name: str, text: str, clinic: str,
+def preview_upload(root: str, lang: str, domain: str, name: str, text: str, clinic: str,  # noqa: PLR0913, PLR0917 - plain picklable arguments for a worker process
                    kind: str, doc_id: str, level: str, dpi: int = 60) -> UploadPreview:
     """QA the upload as `locales/<lang>/LC_MESSAGES/<domain>.po`, then render `doc_id` with it.
 
@@ -204,7 +204,7 @@ def _qa(project: Project, temp: Project, lang: str, domain: str, target: Path,
     return []
 
 
-def _render(project: Project, temp: Project, lang: str, clinic: str, kind: str, doc_id: str,
+def _render(project: Project, temp: Project, lang: str, clinic: str, kind: str, doc_id: str,  # noqa: PLR0913, PLR0917 - preview_upload's arguments, passed on
             level: str, dpi: int, result: UploadPreview) -> None:
     import pymupdf as fitz
 
@@ -216,5 +216,5 @@ def _render(project: Project, temp: Project, lang: str, clinic: str, kind: str, 
     rendered = render_job(inputs, Job(kind, doc_id, lang, level, "pdf"), verify=False)  # type: ignore[arg-type]
     result.warnings = [str(f) for f in rendered.fallbacks]
     result.pdf = rendered.data
-    with fitz.open(stream=rendered.data, filetype="pdf") as document:
+    with fitz.open(stream=rendered.data, filetype="pdf") as document:  # type: ignore[no-untyped-call]
         result.pages = [page.get_pixmap(dpi=dpi).tobytes("png") for page in document]

@@ -113,7 +113,7 @@ def merge(old: Catalog, template: Catalog) -> Catalog:
         # Babel reads `#| msgid` (previous English) as a comment "| msgid": we keep the previous
         # id ourselves, so such lines must not come back as "# | msgid" comments on every update.
         user_comments = [c for c in user_comments if not c.startswith("|")]
-        new[message.id] = Message(message.id, string, list(message.locations),  # type: ignore[index]
+        new[message.id] = Message(message.id, string, list(message.locations),
                                   flags, message.auto_comments, user_comments, previous,
                                   context=message.context)
     for key, message in by_key.items():
@@ -264,7 +264,8 @@ def write_pseudo(project: object, codes: Iterable[str] | None = None) -> list[Pa
 
     from builder import __version__
     from builder.i18n.pofiles import write_catalog
-    from builder.i18n.pseudo import PSEUDO_LOCALES, pseudo_text
+    from builder.i18n.pseudo import pseudo_text
+    from builder.project import PSEUDO_LOCALES
 
     written = []
     for code in codes or PSEUDO_LOCALES:

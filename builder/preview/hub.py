@@ -64,8 +64,10 @@ class Hub:
 
             lib = load_library(self.project.content, self.project.cache)
         kind = "bundle" if doc in lib.bundles and doc not in lib.topics else "topic"
+        chosen = [doc[:100]]
         options = Options(project=self.project, langs=[lang[:40]], levels=[level[:20]],
-                          formats=["pdf"], **{f"{kind}s": [doc[:100]]})  # type: ignore[arg-type]
+                          formats=["pdf"], topics=chosen if kind == "topic" else [],
+                          bundles=chosen if kind == "bundle" else [])
         job = plan(lib, options)[0]
         return Target(job.kind, job.id, job.lang, job.level)
 
@@ -214,7 +216,7 @@ class Hub:
                     saved_at, paths = min(saved_at, more[0]), paths | more[1]
             try:
                 self.apply(paths, saved_at)
-            except Exception as exc:  # a bug must not stop the preview: show it, keep watching
+            except Exception as exc:  # noqa: BLE001 - a bug must not stop the preview: show it, keep watching
                 import traceback
 
                 traceback.print_exception(exc)

@@ -8,14 +8,12 @@ top-left corner, the unit of `Page.width` and `Page.height`.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from builder.builders import RenderContext
 from builder.document import Doc
-from builder.errors import RenderError
 
 SLACK = 1.0  # CSS px a text may pass its column before it counts as overflowing
 PREVIEW_DPI = 96  # one image pixel per CSS pixel
@@ -58,7 +56,7 @@ class Layout:
     fingerprints: list[str]  # per page: changes when anything drawn on it moves or changes
 
 
-def lay_out(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict | None = None) -> Layout:
+def lay_out(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict[str, Any] | None = None) -> Layout:
     """The leaflet laid out as its PDF is, with the place of every entry.
 
     `fonts` (a WeasyPrint FontConfiguration) and `images` (its image cache) are kept by the
@@ -127,7 +125,7 @@ def rasterize(layout: Layout, pages: list[int], dpi: int = PREVIEW_DPI) -> dict[
     subset = layout.document.copy([layout.document.pages[n] for n in pages])
     pdf = subset.write_pdf(uncompressed_pdf=True)  # no zlib: MuPDF reads it at once
     out = {}
-    with pymupdf.open(stream=pdf, filetype="pdf") as drawn:
+    with pymupdf.open(stream=pdf, filetype="pdf") as drawn:  # type: ignore[no-untyped-call]
         for index, number in enumerate(pages):
             out[number] = drawn[index].get_pixmap(dpi=dpi).tobytes("png")
     return out

@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from builder.preview.edit import msgid_of, set_msgstr
 
@@ -56,35 +57,13 @@ def _prepare(root: Path) -> None:
 
 
 def main(out: Path) -> None:
-    import uvicorn
     from playwright.sync_api import sync_playwright
 
-    from builder.project import Project
-    from builder.web.app import Settings, create_app
-    from builder.web.db import sessions
-    from builder.web.security import add_user
-
     out = out.resolve()
-    repo = Path(__file__).resolve().parents[2]
-    folder = Path(tempfile.mkdtemp(prefix="handout-preview-shots-"))
-    for name in ("content", "templates", "locales"):
-        shutil.copytree(repo / name, folder / name, ignore=shutil.ignore_patterns("*.mo"))
-    _prepare(folder)
+    folder = _project_copy()
     here = Path.cwd()
     os.chdir(folder)  # paths shown as a translator in the project sees them
-    app = create_app(Settings(project=Project(folder), database_url=f"sqlite:///{folder / 'web.db'}",
-                              data=folder / ".handout", workers=1))
-    with sessions(app.state.web.engine)() as db:
-        add_user(db, "admin", "screenshot password 2", admin=True)  # a site with no admin asks for one
-        add_user(db, "translator", "screenshot password", admin=False, translator=True)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           timeout_graceful_shutdown=1))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
+    server, port = _serve(folder)
     out.mkdir(parents=True, exist_ok=True)
     try:
         with sync_playwright() as driver:
@@ -99,29 +78,69 @@ def main(out: Path) -> None:
             page.click("button[type=submit] >> text=Sign in")
             page.wait_for_url("**/library")
             for name, ui, lang, level, ctx in SHOTS:
-                page.goto("/library")
-                page.select_option("#ui-lang", ui)
-                page.wait_for_selector(f"html[lang={ui}]")
-                page.goto(f"/translate/preview/{lang}/{TOPIC}/{level}")
-                page.wait_for_selector("body[data-version]", state="attached")
-                if ctx.endswith("/slide"):  # the slides, below the pages
-                    page.locator("#pv-slides summary").click()
-                    bullet = page.locator(".pv-slide-body button", has_text="De nouveaux")
-                    bullet.first.scroll_into_view_if_needed()
-                    bullet.first.click()
-                else:
-                    box = page.locator(f'.pv-box[data-ctx="{ctx}"]').first
-                    box.scroll_into_view_if_needed()
-                    box.click()
-                page.wait_for_load_state("networkidle")
-                time.sleep(0.5)
-                page.screenshot(path=str(out / name))
-                print(out / name)
+                _shoot(page, out / name, ui, lang, level, ctx)
             browser.close()
     finally:
         server.should_exit = True
         os.chdir(here)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _project_copy() -> Path:
+    """A temporary copy of the project's content, templates and catalogs, with the shots' edits."""
+    repo = Path(__file__).resolve().parents[2]
+    folder = Path(tempfile.mkdtemp(prefix="handout-preview-shots-"))
+    for name in ("content", "templates", "locales"):
+        shutil.copytree(repo / name, folder / name, ignore=shutil.ignore_patterns("*.mo"))
+    _prepare(folder)
+    return folder
+
+
+def _serve(folder: Path) -> tuple[Any, int]:
+    """The web app on a free loopback port, in a thread, with an admin and a translator."""
+    import uvicorn
+
+    from builder.project import Project
+    from builder.web.app import Settings, create_app
+    from builder.web.db import sessions
+    from builder.web.security import add_user
+
+    app = create_app(Settings(project=Project(folder), database_url=f"sqlite:///{folder / 'web.db'}",
+                              data=folder / ".handout", workers=1))
+    with sessions(app.state.web.engine)() as db:
+        add_user(db, "admin", "screenshot password 2", admin=True)  # a site with no admin asks for one
+        add_user(db, "translator", "screenshot password", admin=False, translator=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           timeout_graceful_shutdown=1))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, int(port)
+
+
+def _shoot(page: Any, path: Path, ui: str, lang: str, level: str, ctx: str) -> None:
+    """One picture: the preview of `lang`, in the `ui` language, with the entry `ctx` open."""
+    page.goto("/library")
+    page.select_option("#ui-lang", ui)
+    page.wait_for_selector(f"html[lang={ui}]")
+    page.goto(f"/translate/preview/{lang}/{TOPIC}/{level}")
+    page.wait_for_selector("body[data-version]", state="attached")
+    if ctx.endswith("/slide"):  # the slides, below the pages
+        page.locator("#pv-slides summary").click()
+        bullet = page.locator(".pv-slide-body button", has_text="De nouveaux")
+        bullet.first.scroll_into_view_if_needed()
+        bullet.first.click()
+    else:
+        box = page.locator(f'.pv-box[data-ctx="{ctx}"]').first
+        box.scroll_into_view_if_needed()
+        box.click()
+    page.wait_for_load_state("networkidle")
+    time.sleep(0.5)
+    page.screenshot(path=str(path))
+    print(path)
 
 
 if __name__ == "__main__":

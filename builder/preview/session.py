@@ -92,7 +92,7 @@ class Preview:
         self.images: dict[str, bytes] = {}  # page PNGs by name
         self._renders: list[list[str]] = []  # the page names of the last renders
         self._fonts = FontConfiguration()  # fonts registered once, kept by Pango between renders
-        self._image_cache: dict = {}  # WeasyPrint's decoded images (logo, QR codes, figures)
+        self._image_cache: dict[str, Any] = {}  # WeasyPrint's decoded images (logo, QR codes, figures)
         self._english_fonts = FontConfiguration()
         self._layout: Layout | None = None
         self._shown = ""  # digest of what the laid-out document shows

@@ -16,6 +16,8 @@ from builder.document import Doc
 from builder.i18n.messages import SLIDE_BUDGET
 from builder.markup import to_plain
 
+MIN_PIECE = 20  # characters: a shorter piece of a cut bullet may match the wrong entry
+
 
 def deck_preview(doc: Doc, ctx: RenderContext,
                  entries: list[dict[str, Any]]) -> tuple[dict[str, Any], bytes]:
@@ -53,7 +55,7 @@ def deck_preview(doc: Doc, ctx: RenderContext,
         for para in slide.paras:
             text = "".join(s.text for s in para.spans)
             entry = by_text.get(text) or next(  # the head or tail of a bullet cut in two
-                (e for shown, e in by_text.items() if len(text) >= 20 and text in shown), None)
+                (e for shown, e in by_text.items() if len(text) >= MIN_PIECE and text in shown), None)
             item: dict[str, Any] = {"text": text, "level": para.level, "bullet": para.bullet,
                                     "english": para.english, "bold": para.bold}
             if entry is not None:

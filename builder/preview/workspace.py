@@ -17,7 +17,7 @@ from pathlib import Path
 
 from builder.clinic import Clinic, load_clinic
 from builder.content import BUNDLES_FILE, Library, load_library
-from builder.errors import BuilderError, Problem, display_path
+from builder.errors import BuilderError, Problem, Where, display_path
 from builder.i18n.catalog import Entry, LoadedCatalog, read_catalog
 from builder.i18n.pofiles import read_previous
 from builder.i18n.termbase import TERMBASE_FILE
@@ -70,8 +70,9 @@ def _coverage(catalog: LoadedCatalog, lang: str) -> list[Problem]:
     except BuilderError as exc:
         return list(exc.problems)
     shown = display_path(catalog.path)
-    places = [(f"{shown}:{e.line}", e.msgstr) for e in catalog.entries.values()
-              if e.msgstr and not e.fuzzy]
+    places: list[tuple[str | Where, str]] = [(f"{shown}:{e.line}", e.msgstr)
+                                             for e in catalog.entries.values()
+                                             if e.msgstr and not e.fuzzy]
     if not coverage_problems(lang_info, "", places):
         return []
     found: list[Problem] = []
@@ -123,7 +124,7 @@ class Workspace:
         if lang == SOURCE_LANG:
             return []
         if lang not in self._chains:
-            from builder.i18n.workflow import locale_dirs
+            from builder.project import locale_dirs
 
             parents = [p for p in catalog_chain(lang, locale_dirs(self.project))[1:]
                        if p not in (lang, SOURCE_LANG)]
@@ -236,20 +237,20 @@ class Workspace:
         return changed
 
     def _apply_locale(self, path: Path, parts: tuple[str, ...], changed: Changed) -> None:
-        if len(parts) == 1 and path.suffix == ".pot":  # ui.pot: which UI strings exist
-            changed.folders |= self.folders
-        elif len(parts) == 2 and parts[1] == TERMBASE_FILE and parts[0] in self.folders:
-            for po in self._folder(parts[0]):  # the termbase is part of every entry's QA
-                po.read()
-            changed.folders.add(parts[0])
-        elif len(parts) == 3 and parts[1] == "LC_MESSAGES" and path.suffix == ".po" \
-                and parts[0] in self.folders:
-            if not path.is_file():
-                self.files.pop(path, None)
-            else:
-                po = self.files.setdefault(path, PoFile(path, parts[0]))
-                po.read()
-            changed.folders.add(parts[0])
+        match parts:
+            case (_,) if path.suffix == ".pot":  # ui.pot: which UI strings exist
+                changed.folders |= self.folders
+            case (folder, name) if name == TERMBASE_FILE and folder in self.folders:
+                for po in self._folder(folder):  # the termbase is part of every entry's QA
+                    po.read()
+                changed.folders.add(folder)
+            case (folder, "LC_MESSAGES", _) if path.suffix == ".po" and folder in self.folders:
+                if not path.is_file():
+                    self.files.pop(path, None)
+                else:
+                    po = self.files.setdefault(path, PoFile(path, folder))
+                    po.read()
+                changed.folders.add(folder)
 
     def _reload_content(self, paths: set[Path]) -> None:
         """A topic file is parsed again on its own; anything else reloads the content base."""

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from builder.errors import BuilderError
 from builder.project import Project
 from builder.web import i18n
-from builder.web.deps import (  # noqa: F401 (Settings and is_loopback: the app's public names)
+from builder.web.deps import (
     HERE,
     MAX_BODY,
     SECURITY_HEADERS,
@@ -53,11 +53,7 @@ class Guard:
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             await too_large(scope, receive, send)
             return
-        # the account's language (put in the session at sign-in), else the browser's
-        lang = (scope.get("session") or {}).get("ui_lang")
-        if lang not in i18n.UI_LANGS:
-            lang = i18n.negotiate(request_headers.get("accept-language", "")[:500])
-        token = i18n.current_lang.set(lang)
+        token = i18n.current_lang.set(_ui_lang(scope, request_headers))
         started = False
         received = 0
 
@@ -76,10 +72,7 @@ class Guard:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
+                _add_security_headers(message)
             await send(message)
 
         try:
@@ -94,6 +87,22 @@ class Guard:
 
 class _TooLarge(Exception):
     pass
+
+
+def _ui_lang(scope: Scope, request_headers: Headers) -> str:
+    """The account's language (put in the session at sign-in), else the browser's."""
+    lang = (scope.get("session") or {}).get("ui_lang")
+    if lang not in i18n.UI_LANGS:
+        lang = i18n.negotiate(request_headers.get("accept-language", "")[:500])
+    return str(lang)
+
+
+def _add_security_headers(message: Message) -> None:
+    """The security headers on a response's start, where the route has not set its own."""
+    headers = MutableHeaders(scope=message)
+    for name, value in SECURITY_HEADERS.items():
+        if name not in headers:
+            headers[name] = value
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -162,3 +171,7 @@ def app_from_env() -> FastAPI:
     project = Project.at(Path(os.environ["HANDOUT_PROJECT"]) if "HANDOUT_PROJECT" in os.environ
                          else None)
     return create_app(Settings(project=project))
+
+
+# Settings and is_loopback are re-exported: the app's public names for serve and screenshots.
+__all__ = ["Guard", "Settings", "app_from_env", "create_app", "is_loopback"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -128,7 +129,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(conn, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(conn: Any, _record: Any) -> None:  # a DBAPI sqlite3 connection
             # WAL: a server killed mid-save (kill -9) leaves the last committed state; NORMAL
             # sync keeps that, and only a power cut may lose the last commits, never consistency.
             cursor = conn.cursor()

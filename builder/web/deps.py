@@ -90,7 +90,8 @@ class Web:
 
 
 def web(request: Request) -> Web:
-    return request.app.state.web  # type: ignore[no-any-return]
+    state: Web = request.app.state.web  # starlette's app.state holds anything
+    return state
 
 
 def get_db(request: Request) -> Iterator[Session]:

@@ -171,7 +171,7 @@ def form_values(text: str) -> dict[str, str]:
     values = {key: data.get(key) for key in FIELDS}
     address = values.get("address")
     values["address"] = "\n".join(address) if isinstance(address, list) else (address or "")
-    values["languages"] = ", ".join(values.get("languages") or [])  # type: ignore[arg-type]
+    values["languages"] = ", ".join(values.get("languages") or [])
     return {k: "" if v is None else str(v) for k, v in values.items()}
 
 

@@ -24,11 +24,12 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from builder.build import Inputs, Job, Options, available_langs, input_digest, load_inputs, make_doc
-from builder.content import Where
+from builder.content import Library
 from builder.document import Doc
-from builder.errors import BuilderError
+from builder.errors import BuilderError, Where
 from builder.model import LEVELS, Bundle
 from builder.output import atomic_write_all
 from builder.project import Project
@@ -37,6 +38,7 @@ KIT_PREFIX = "kit-"
 STAMP_SECONDS = 2.0
 CACHE_KEPT = 4000  # rendered files and previews kept on disk, the most recently used
 PRUNE_EVERY = 50  # renders between two looks at the cache's size
+KEPT_INPUTS = 2  # loaded inputs per clinic profile state: the newest, and the one before
 PREPARED_KEPT = 512  # localized documents remembered by the server: bounded memory
 RENDERS_FIRST = 4  # nice steps between the request threads and the render workers (yield_to_renders)
 
@@ -75,7 +77,7 @@ def inputs_for(base: Inputs, spec: Spec) -> Inputs:
     return inputs
 
 
-def real_fallbacks(doc: Doc) -> list:
+def real_fallbacks(doc: Doc) -> list[Any]:
     """Fallbacks that are content: a kit's own title is typed by staff and never translated."""
     return [f for f in doc.fallbacks_in("pdf") if not f.context.startswith(f"bundle/{KIT_PREFIX}")]
 
@@ -138,11 +140,11 @@ class Prepared:
     doc: Doc
     digest: str
     stamp: str = ""  # the state of the project's files it was made from: the workers use the same
-    _info: tuple[dt.date, dict] | None = dataclasses.field(default=None, repr=False)
+    _info: tuple[dt.date, dict[str, Any]] | None = dataclasses.field(default=None, repr=False)
     _sha256: str = dataclasses.field(default="", repr=False)
 
     @property
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         """What staff must know before handing it out (`cell`), worked out once a day."""
         today = dt.date.today()
         if self._info is None or self._info[0] != today:
@@ -167,14 +169,14 @@ class Renderer:
         self._inputs: OrderedDict[str, Inputs] = OrderedDict()
         self._lock = threading.Lock()
         self._inflight: dict[str, Future[bytes]] = {}
-        self._availability: dict[str, dict] = {}
+        self._availability: dict[str, dict[Any, Any]] = {}
         self._stamp: tuple[float, str] = (-1e9, "")
         self._stored = 0
         self._prepared: OrderedDict[tuple[str, Spec], Prepared] = OrderedDict()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="handout-cache")
         self._nice = os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else 0
         self._langs: tuple[str, list[str]] = ("", [])
-        self._checked: tuple[str, set[tuple]] = ("", set())
+        self._checked: tuple[str, set[tuple[Any, ...]]] = ("", set())
 
     # inputs ---------------------------------------------------------------------------------
     def stamp(self) -> str:
@@ -200,11 +202,11 @@ class Renderer:
                              available_langs(self.project))
         with self._lock:
             self._inputs[key] = inputs
-            while len(self._inputs) > 2:
+            while len(self._inputs) > KEPT_INPUTS:
                 self._inputs.popitem(last=False)
         return inputs
 
-    def inputs_lib(self):  # type: ignore[no-untyped-def]
+    def inputs_lib(self) -> Library:
         """The checked content (the same for every clinic profile)."""
         with self._lock:
             if self._inputs:
@@ -224,7 +226,7 @@ class Renderer:
             self._langs = (stamp, available_langs(self.project))
         return self._langs[1]
 
-    def checked(self, key: tuple, check: Callable[[], object]) -> None:
+    def checked(self, key: tuple[Any, ...], check: Callable[[], object]) -> None:
         """Run `check` (it raises on a bad request) once per request shape and project state."""
         stamp = self.known_stamp()
         known = self._checked
@@ -354,13 +356,13 @@ class Renderer:
         self._writer.shutdown(wait=True)  # files being written are finished
 
     # the library's availability grid --------------------------------------------------------
-    def availability(self, clinic: Path) -> dict:
+    def availability(self, clinic: Path) -> dict[Any, Any]:
         """Per document, language and level: what a printed copy would show (see `cell`)."""
         inputs = self.inputs(clinic)
         key = f"{clinic}|{self.stamp()}"
         if key in self._availability:
             return self._availability[key]
-        grid: dict = {}
+        grid: dict[Any, Any] = {}
         today = dt.date.today()
         for kind, ids in (("topic", inputs.lib.topics), ("bundle", inputs.lib.bundles)):
             for doc_id in sorted(ids):
@@ -372,7 +374,7 @@ class Renderer:
         return grid
 
 
-def cell(doc: Doc, inputs: Inputs, today: dt.date) -> dict:
+def cell(doc: Doc, inputs: Inputs, today: dt.date) -> dict[str, Any]:
     """What staff must know before handing this document out."""
     fallbacks = real_fallbacks(doc)
     topics = [inputs.lib.topics[t] for t, _v, _d in doc.provenance.source_versions]
@@ -437,14 +439,15 @@ def prune(cache: Path, keep: int) -> None:
 def rasterize(pdf: bytes, page: int, dpi: int = 60) -> bytes | None:
     import pymupdf as fitz
 
-    with fitz.open(stream=pdf, filetype="pdf") as document:
+    with fitz.open(stream=pdf, filetype="pdf") as document:  # type: ignore[no-untyped-call]
         if not 1 <= page <= document.page_count:
             return None
-        return document[page - 1].get_pixmap(dpi=dpi).tobytes("png")
+        png: bytes = document[page - 1].get_pixmap(dpi=dpi).tobytes("png")
+        return png
 
 
 def page_count(pdf: bytes) -> int:
     import pymupdf as fitz
 
-    with fitz.open(stream=pdf, filetype="pdf") as document:
+    with fitz.open(stream=pdf, filetype="pdf") as document:  # type: ignore[no-untyped-call]
         return int(document.page_count)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,6 +18,7 @@ from builder.web.db import ApiToken, LoginAttempt, Setting, User, utcnow
 
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # hashing a longer one would only cost the server time
 MAX_FAILURES = 5  # per account and address ...
 FAILURE_WINDOW = dt.timedelta(minutes=15)  # ... in this window
 _hasher = PasswordHasher()
@@ -31,8 +33,8 @@ def check_new_account(name: str, password: str) -> None:
         raise AccountError("account name: 1 to 64 letters, digits, dots, dashes or underscores")
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"password: at least {MIN_PASSWORD} characters")
-    if len(password) > 1024:
-        raise AccountError("password: at most 1024 characters")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"password: at most {MAX_PASSWORD} characters")
 
 
 def add_user(session: Session, name: str, password: str, admin: bool,
@@ -114,7 +116,7 @@ def secret_key(session: Session) -> str:
     return row.value
 
 
-def csrf_token(session_data: dict) -> str:
+def csrf_token(session_data: dict[str, Any]) -> str:
     token = session_data.get("csrf")
     if not token:
         token = secrets.token_urlsafe(32)
@@ -122,6 +124,6 @@ def csrf_token(session_data: dict) -> str:
     return str(token)
 
 
-def csrf_ok(session_data: dict, sent: str | None) -> bool:
+def csrf_ok(session_data: dict[str, Any], sent: str | None) -> bool:
     token = session_data.get("csrf")
     return bool(token and sent and hmac.compare_digest(str(token), sent))

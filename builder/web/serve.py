@@ -49,4 +49,4 @@ def serve(project: Project, host: str, port: int, url: str | None, workers: int)
 def _shown(url: str) -> str:
     if url.startswith("sqlite:///"):
         return str(Path(url.removeprefix("sqlite:///")))
-    return url.split("@")[-1]  # never print a password
+    return url.rsplit("@", maxsplit=1)[-1]  # never print a password

@@ -26,7 +26,7 @@ def languages_of(html: str, doc_lang: str):
     runs: dict[str, list[str]] = {}
 
     class Langs(HTMLParser):
-        stack: list[tuple[str, str]] = []
+        stack: list[tuple[str, str]] = []  # noqa: RUF012 - a class made per call, one instance
 
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             if tag in ("meta", "link", "img", "br", "input"):

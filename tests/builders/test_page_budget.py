@@ -7,6 +7,7 @@ MuPDF (text, drawings) and pypdf (page count, the tagged structure).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -136,7 +137,7 @@ def keep_together_problems(pdf: Path) -> list[str]:
     """A heading that ends a page without what it heads; a list broken with one item alone."""
     atoms = _atoms(pdf)
     problems = []
-    for (page_a, role_a, text_a, _), (page_b, _role, _text, _) in zip(atoms, atoms[1:], strict=False):
+    for (page_a, role_a, text_a, _), (page_b, _role, _text, _) in itertools.pairwise(atoms):
         if role_a.startswith("H") and page_a is not None and page_b is not None \
                 and page_b > page_a:
             problems.append(f"{pdf}: heading {text_a!r} ends page {page_a + 1}")

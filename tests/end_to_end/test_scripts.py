@@ -397,7 +397,7 @@ def test_corpus_right_to_left_titles_start_at_the_right(corpus: Path, lang: str)
 def test_corpus_ghostscript_renders_and_reads_the_title(corpus: Path, lang: str, tmp_path: Path):
     path = corpus / lang / "easy" / f"{TOPIC}.pdf"
     picture = subprocess.run(["gs", "-q", "-sDEVICE=png16m", "-r40", "-o", str(tmp_path / "p%d.png"),
-                              str(path)], capture_output=True, text=True)
+                              str(path)], capture_output=True, text=True, check=False)
     assert picture.returncode == 0 and not picture.stderr.strip(), picture.stderr[:300]
     text = subprocess.run(["gs", "-q", "-sDEVICE=txtwrite", "-dFirstPage=1", "-dLastPage=1",
                            "-o", "-", str(path)], capture_output=True, text=True, check=True).stdout

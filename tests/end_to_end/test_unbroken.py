@@ -135,6 +135,6 @@ def test_a_bullet_cut_over_two_slides_never_cuts_a_phone_number():
         paragraphs = [visible(p.text) for slide in deck.slides for shape in slide.shapes
                       if shape.has_text_frame for p in shape.text_frame.paragraphs]
         assert sum(p.count(phone) for p in paragraphs) >= 120
-        for text in paragraphs:  # a cut inside leaves "+1" on one slide and "0100" on the next
-            text = text.replace("+1 555 0199", "")  # the clinic's urgent number, whole elsewhere
+        for paragraph in paragraphs:  # a cut inside leaves "+1" on one slide and "0100" on the next
+            text = paragraph.replace("+1 555 0199", "")  # the clinic's urgent number, whole elsewhere
             assert text.count("+1") == text.count("0100") == text.count(phone), text[-30:]

@@ -52,8 +52,8 @@ def test_one_box_per_entry_and_page_inside_the_page(hub, project: Path, handout,
         assert len(pages) == len(set(pages)), item["ctx"]  # one box per page it is on
         for box in item["boxes"]:
             assert 0 <= box["page"] < len(snapshot["pages"])
-            assert 0 <= box["x"] and box["x"] + box["w"] <= 1, item["ctx"]
-            assert 0 <= box["y"] and box["y"] + box["h"] <= 1, item["ctx"]
+            assert box["x"] >= 0 and box["x"] + box["w"] <= 1, item["ctx"]
+            assert box["y"] >= 0 and box["y"] + box["h"] <= 1, item["ctx"]
             assert box["w"] > 0 and box["h"] > 0
     if lang != "fr":
         return

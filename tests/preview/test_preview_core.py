@@ -64,7 +64,7 @@ def test_saving_one_po_file_parses_that_file_again_and_nothing_else(hub, project
 
 
 def test_a_save_elsewhere_in_the_language_does_not_redraw_the_pages(hub, project: Path) -> None:  # type: ignore[no-untyped-def]
-    key, preview = open_preview(hub)
+    _key, preview = open_preview(hub)
     version, pages = preview.version, preview.snapshot["pages"]
     other = po(project, domain="clinical-trials")
     set_msgstr(other, "clinical-trials/@title/standard", "Les essais cliniques, autrement")

@@ -44,8 +44,8 @@ def test_the_slides_are_those_of_the_built_deck(hub, project: Path, handout) -> 
         assert not slide["overflow"] and not slide["notes"], slide
         for name in ("title_box", "box"):
             box = slide[name]
-            assert 0 <= box["x"] and box["x"] + box["w"] <= 1.0001
-            assert 0 <= box["y"] and box["y"] + box["h"] <= 1.0001
+            assert box["x"] >= 0 and box["x"] + box["w"] <= 1.0001
+            assert box["y"] >= 0 and box["y"] + box["h"] <= 1.0001
 
 
 def test_a_slide_bullet_over_its_budget_is_flagged_and_the_deck_follows_a_save(hub, project: Path) -> None:  # type: ignore[no-untyped-def]

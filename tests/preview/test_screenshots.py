@@ -31,7 +31,7 @@ def test_a_png_per_page_with_each_entry_boxed_and_an_index(project: Path, handou
         assert abs(image.width - 210 / 25.4 * index["dpi"]) < 2  # A4 at the chosen resolution
         for item in shot["entries"]:
             left, top, width, height = item["box"]
-            assert 0 <= left and left + width <= image.width and 0 <= top
+            assert left >= 0 and left + width <= image.width and top >= 0
             assert top + height <= image.height
             assert item["po"] == f"locales/fr/LC_MESSAGES/{TOPIC}.po" or \
                 item["msgctxt"].startswith("glossary/")

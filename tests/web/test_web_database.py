@@ -52,7 +52,7 @@ def postgres_url() -> Iterator[str]:
         yield f"postgresql://handout@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run([*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
+                       capture_output=True, check=False)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -30,7 +30,9 @@ def png(name: str, colour: str) -> bytes:
     """The icon as a square PNG with a transparent background."""
     import pymupdf
 
-    with pymupdf.open(stream=svg(name, colour).encode(), filetype="svg") as doc:
+    with pymupdf.open(stream=svg(name, colour).encode(), filetype="svg") as doc:  # type: ignore[no-untyped-call]
         page = doc[0]
         zoom = PIXELS / max(page.rect.width, page.rect.height)
-        return page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=True).tobytes("png")
+        pixmap = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=True)  # type: ignore[no-untyped-call]
+        image: bytes = pixmap.tobytes("png")
+        return image

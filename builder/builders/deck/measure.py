@@ -13,6 +13,8 @@ from PIL import ImageFont, features
 
 from builder.languages import NO_SCRIPT, font_file, script_of
 
+ASCII_END = 0x80  # below it, letters are set in the Latin typeface
+
 LATIN_FONT = "Noto Sans"
 LINE_PITCH = 1.2
 # How LibreOffice and PowerPoint sort scripts into a run's three typefaces: these are set in
@@ -57,7 +59,7 @@ def _em_width(path: str, index: int, text: str) -> float:
 def char_slot(char: str) -> str | None:
     """Which of a run's typefaces sets `char`: latin, ea or cs; None for neutral characters."""
     code = ord(char)
-    if code < 0x80:
+    if code < ASCII_END:
         return "latin" if char.isalpha() else None
     if unicodedata.east_asian_width(char) in ("W", "F"):
         return "ea"
@@ -179,7 +181,7 @@ class Measure:
                     if line and used + self.width(pending) + cw > room():
                         lines.append(line)
                         line, used, pending = [], 0.0, []
-                    line += pending + [ch]
+                    line += [*pending, ch]
                     used += self.width(pending) + cw
                     pending = []
             else:

@@ -252,9 +252,9 @@ class Wording:
         elif kind == "term":
             if block.fallback and not whole:
                 out.append(self.marker_para())
-            out.append(Para(self.lang_spans(self.spans(block.term, bold=True), block.en("term"))
-                            + (Span(": "),) + self.lang_spans(self.spans(block.text),
-                                                              block.en("text")),
+            out.append(Para((*self.lang_spans(self.spans(block.term, bold=True), block.en("term")),
+                             Span(": "),
+                             *self.lang_spans(self.spans(block.text), block.en("text"))),
                             english=whole))
         elif kind == "image":
             add(block.text, "text", italic=True)
@@ -277,8 +277,8 @@ class Wording:
                 return [Item((), notes)]
             english = block.en("slide")
             marker = (self.marker_para(),) if english else ()
-            return [Item(marker + (Para(self.spans(block.slide), bullet="bullet", english=english,
-                                        bold=block.type == "keypoint"),), notes)]
+            return [Item((*marker, Para(self.spans(block.slide), bullet="bullet", english=english,
+                                        bold=block.type == "keypoint")), notes)]
         if block.type == "list":
             whole = block.all_english
             lead_en = block.en("text")
@@ -290,8 +290,8 @@ class Wording:
             for number, text in enumerate(block.items, 1):
                 english = block.en(f"items/{number - 1}")
                 marker = (self.marker_para(),) if english and not whole else ()
-                items.append(Item(marker + (Para(self.spans(text), english=english, number=number,
-                                                 bullet="number" if block.ordered else "bullet"),)))
+                items.append(Item((*marker, Para(self.spans(text), english=english, number=number,
+                                                 bullet="number" if block.ordered else "bullet"))))
             if not items:
                 return [Item(lead, notes)]
             items[0] = Item(lead + items[0].paras, notes)
@@ -305,7 +305,7 @@ class Wording:
         for number, text in enumerate(block.items):
             english = block.en(f"items/{number}")
             marker = (self.marker_para(),) if english and not whole else ()
-            items.append(Item(marker + (Para(self.spans(text), english=english, bullet="bullet"),)))
+            items.append(Item((*marker, Para(self.spans(text), english=english, bullet="bullet"))))
         first = Item((self.marker_para(),) if whole else (), self.block_notes(block))
         return (first, *items)
 
@@ -313,8 +313,8 @@ class Wording:
              text_english: bool) -> tuple[str, Item]:
         """A glossary bullet and the key it is sorted and found by."""
         both = term_english and text_english
-        spans = (self.lang_spans(self.spans(term, bold=True), term_english) + (Span(": "),)
-                 + self.lang_spans(self.spans(text), text_english))
+        spans = (*self.lang_spans(self.spans(term, bold=True), term_english), Span(": "),
+                 *self.lang_spans(self.spans(text), text_english))
         paras: tuple[Para, ...] = (Para(spans, english=both, bullet="bullet"),)
         if term_english or text_english:  # the mark first, above what it labels
             paras = (self.marker_para(), *paras)
@@ -386,8 +386,9 @@ def agenda_slide(w: Wording) -> SlideSpec:
                    Para(w.spans(t.summary), english="summary" in t.english)))
              for t in doc.topics]
     if presenting(doc) and len(doc.topics) > 1:
-        items.insert(break_after(doc) + 1, Item((Para((Span(w.ui(BREAK)),) + minutes(
-            BREAK_MINUTES), bullet="bullet", english=w.ui.untranslated(BREAK)),)))
+        items.insert(break_after(doc) + 1, Item((Para((Span(w.ui(BREAK)), *minutes(BREAK_MINUTES)),
+                                                      bullet="bullet",
+                                                      english=w.ui.untranslated(BREAK)),)))
     spec = SlideSpec("agenda", w.ui(AGENDA), w.ui.untranslated(AGENDA), tuple(items))
     if presenting(doc):
         spec = replace(spec, icon=icon(w, KIND_ICONS["agenda"]),

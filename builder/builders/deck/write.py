@@ -32,6 +32,7 @@ from builder.pptx_xml import A
 DISCUSSION_COLOUR = "#8a3b12"  # 8.6:1 on white
 BAND = 182880  # 0.2 in
 NUMBER_WIDTH, NUMBER_HEIGHT, NUMBER_MARGIN = 914400, 365760, 365760  # 1 in, 0.4 in, 0.4 in
+MAX_PROPERTY = 255  # characters in a document property (title, subject, keywords)
 
 
 def write(template: Template, slides: list[FittedSlide], doc: Doc, setting: Setting,
@@ -62,15 +63,7 @@ def add_slide(prs: Any, fitted: FittedSlide, setting: Setting, accent: str = "#1
     kind = fitted.spec.kind
     if kind in ("questions", "discussion"):
         add_band(prs, slide, kind, accent, setting.lang.rtl)
-    title, body = None, None
-    for ph in list(slide.placeholders):
-        idx = ph.placeholder_format.idx
-        if idx == layout.title.idx and title is None:
-            title = ph
-        elif idx == region.idx:
-            body = ph
-        else:  # an empty placeholder shows "Click to add text" and confuses screen readers
-            ph._element.getparent().remove(ph._element)
+    title, body = _placeholders(slide, layout.title.idx, region.idx)
     if title is not None:
         fill(title.text_frame, (Para((Span(fitted.title),), english=fitted.spec.title_english),),
              fitted.title_size, fitted.title_region, setting)
@@ -84,21 +77,46 @@ def add_slide(prs: Any, fitted: FittedSlide, setting: Setting, accent: str = "#1
     picture = fitted.spec.picture
     if picture is not None and fitted.picture_box is not None:
         add_picture(slide, picture, fitted.picture_box)
+    _add_icon(slide, fitted, title, accent)
+    _add_logo(slide, fitted, title)
+    return slide
+
+
+def _placeholders(slide: Any, title_idx: int, body_idx: int) -> tuple[Any, Any]:
+    """The slide's title and body placeholders (None when the layout has none); the rest go:
+    an empty placeholder shows "Click to add text" and confuses screen readers."""
+    title, body = None, None
+    for ph in list(slide.placeholders):
+        idx = ph.placeholder_format.idx
+        if idx == title_idx and title is None:
+            title = ph
+        elif idx == body_idx:
+            body = ph
+        else:
+            ph._element.getparent().remove(ph._element)
+    return title, body
+
+
+def _add_icon(slide: Any, fitted: FittedSlide, title: Any, accent: str) -> None:
+    """The slide's icon, drawn in its colour; the title moves aside for it."""
     mark = fitted.spec.icon
     if mark is not None and mark.icon is not None and fitted.icon_box is not None:
-        colour = DISCUSSION_COLOUR if kind == "discussion" else accent
+        colour = DISCUSSION_COLOUR if fitted.spec.kind == "discussion" else accent
         add_picture(slide, replace(mark, path=None), fitted.icon_box,
                     icons.png(mark.icon, colour))
         if title is not None:
             _place(title, fitted.title_region.box)
+
+
+def _add_logo(slide: Any, fitted: FittedSlide, title: Any) -> None:
+    """The clinic's logo, with its alt text; the title moves aside for it."""
     logo = fitted.spec.logo
     if logo is not None and logo.path is not None and fitted.logo_box is not None:
         box = fitted.logo_box
         shape = slide.shapes.add_picture(str(logo.path), box.left, box.top, box.width, box.height)
         pptx_xml.set_alt_text(shape._element, logo.alt)
-        if title is not None and fitted.title_region.box != layout.title.box:
+        if title is not None and fitted.title_region.box != fitted.layout.title.box:
             _place(title, fitted.title_region.box)
-    return slide
 
 
 def _place(shape: Any, box: Box) -> None:
@@ -120,7 +138,7 @@ def add_band(prs: Any, slide: Any, kind: str, accent: str, rtl: bool) -> None:
         colour = DISCUSSION_COLOUR
     shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, *box)
     shape.fill.solid()
-    shape.fill.fore_color.rgb = RGBColor.from_string(colour.lstrip("#"))
+    shape.fill.fore_color.rgb = RGBColor.from_string(colour.lstrip("#"))  # type: ignore[no-untyped-call]
     shape.line.fill.background()
     shape.shadow.inherit = False
     shape.name = f"{kind} band"
@@ -205,4 +223,4 @@ def set_properties(prs: Any, doc: Doc, w: Wording) -> None:
 
 def _property(text: str) -> str:
     """A document property: python-pptx (and the format) allow 255 characters."""
-    return text if len(text) <= 255 else text[:254].rstrip() + "…"
+    return text if len(text) <= MAX_PROPERTY else text[:MAX_PROPERTY - 1].rstrip() + "…"

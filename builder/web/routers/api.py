@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -74,11 +74,11 @@ def docs(request: Request) -> Response:
 
 @router.get("/documents")
 def list_documents(request: Request, user: User = Depends(token_user),
-                   db: Session = Depends(get_db)) -> list[dict]:
+                   db: Session = Depends(get_db)) -> list[dict[str, Any]]:
     """Every topic and bundle, with per language and level what a printed copy would show."""
     out = []
     for row in documents(request, db):
-        grid: dict[str, dict[str, dict]] = {}
+        grid: dict[str, dict[str, dict[str, Any]]] = {}
         for (lang, level), info in row["cells"].items():
             grid.setdefault(lang, {})[level] = {
                 "title": info["title"], "current": info["current"],

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from builder.web import i18n
 from builder.web.db import ROLES, ApiToken, User, has_admin, set_role
@@ -17,8 +18,8 @@ from builder.web.security import AccountError, RateLimited, add_user, authentica
 router = APIRouter()
 
 
-def _text(form: object, name: str, limit: int = 1024) -> str:
-    value = form.get(name)  # type: ignore[attr-defined]
+def _text(form: FormData, name: str, limit: int = 1024) -> str:
+    value = form.get(name)
     return value[:limit] if isinstance(value, str) else ""
 
 

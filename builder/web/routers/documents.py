@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from builder.build import Options, plan
 from builder.i18n.pseudo import is_pseudo
@@ -35,14 +37,16 @@ def make_spec(request: Request, kind: str, doc_id: str, lang: str, level: str, f
     if paper and paper not in PAPERS:
         raise HTTPException(400, _("Paper must be A4 or Letter."))
     state = web(request)
+    chosen = [doc_id[:100]]
     options = Options(project=state.settings.project, langs=[lang[:40]], levels=[level[:40]],
-                      formats=[fmt[:20]], **{f"{kind}s": [doc_id[:100]]})  # type: ignore[arg-type]
+                      formats=[fmt[:20]], topics=chosen if kind == "topic" else [],
+                      bundles=chosen if kind == "bundle" else [])
     state.renderer.checked((kind, doc_id, lang, level, fmt),
                            lambda: plan(state.renderer.inputs_lib(), options))
     return Spec(kind, doc_id, lang, level, fmt, paper or None, large_print)
 
 
-def warnings(info: dict) -> list[str]:
+def warnings(info: dict[str, Any]) -> list[str]:
     """What staff must acknowledge before printing, in their UI language."""
     out = []
     if info["english"]:
@@ -65,7 +69,7 @@ def review_state(prepared: Prepared) -> str:
     return "reviewed translation" if provenance.reviewed else "draft translation"
 
 
-def info_for(prepared: Prepared) -> dict:
+def info_for(prepared: Prepared) -> dict[str, Any]:
     return prepared.info
 
 
@@ -147,8 +151,8 @@ async def preview(request: Request, kind: str, doc_id: str, number: int, lang: s
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
-def print_options(form: object) -> tuple[str, str, str, str, bool, int, bool]:
-    get = form.get  # type: ignore[attr-defined]
+def print_options(form: FormData) -> tuple[str, str, str, str, bool, int, bool]:
+    get = form.get
 
     def text(name: str, default: str = "") -> str:
         value = get(name)

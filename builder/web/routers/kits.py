@@ -62,8 +62,10 @@ def _kits_page(request: Request, user: User, db: Session, status: int = 200,
     state = web(request)
     lib = state.renderer.inputs_lib()
     rows = [(kit, changed(request, db, kit)) for kit in db.scalars(select(Kit).order_by(Kit.name))]
-    topics = [(t, str(lib.topics[t].title if isinstance(lib.topics[t].title, str)
-                      else lib.topics[t].title.get("standard", t))) for t in sorted(lib.topics)]
+    topics = []
+    for t in sorted(lib.topics):
+        title = lib.topics[t].title
+        topics.append((t, title if isinstance(title, str) else title.get("standard", t)))
     return page(request, "kits.html", status=status, user=user, rows=rows, topics=topics,
                 error=error, name=name, langs=state.renderer.langs(), levels=LEVELS, papers=PAPERS)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -19,7 +21,7 @@ def home(user: User = Depends(current_user)) -> Response:
     return RedirectResponse("/library", status_code=303)
 
 
-def documents(request: Request, db: Session) -> list[dict]:
+def documents(request: Request, db: Session) -> list[dict[str, Any]]:
     """Every topic and bundle with its availability grid: the rows the library and the API show."""
     state = web(request)
     clinic = state.clinic_path(db)
@@ -35,7 +37,7 @@ def documents(request: Request, db: Session) -> list[dict]:
     return rows
 
 
-def matches(row: dict, words: list[str], lang: str, level: str | None) -> bool:
+def matches(row: dict[str, Any], words: list[str], lang: str, level: str | None) -> bool:
     levels = [level] if level else list(LEVELS)
     haystack = " ".join(" ".join([c["title"], c["summary"], *c["terms"]])
                         for lv in levels for c in [row["cells"][(lang, lv)]]).casefold()

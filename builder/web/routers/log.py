@@ -20,7 +20,7 @@ COLUMNS = ("at", "account", "kind", "document", "lang", "level", "format", "pape
 PAGE = 200
 
 
-def _query(account: str, document: str, lang: str, since: str, until: str) -> Select:
+def _query(account: str, document: str, lang: str, since: str, until: str) -> Select[PrintRecord]:
     query = select(PrintRecord).order_by(PrintRecord.at.desc(), PrintRecord.id.desc())
     if account:
         query = query.where(PrintRecord.account == account[:64])

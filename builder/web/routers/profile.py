@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from builder.web.db import User
 from builder.web.deps import admin_user, checked_form, get_db, page, web
@@ -41,16 +41,16 @@ def profile(request: Request, saved: str = "", user: User = Depends(admin_user),
     return _page(request, user, db, saved=bool(saved))
 
 
-async def _upload(form: object, name: str) -> bytes | None:
-    item = form.get(name)  # type: ignore[attr-defined]
+async def _upload(form: FormData, name: str) -> bytes | None:
+    item = form.get(name)
     if isinstance(item, UploadFile) and item.filename:
         data = await item.read(MAX_LOGO_BYTES + 1)
         return data
     return None
 
 
-def _version(form: object) -> int:
-    value = form.get("version")  # type: ignore[attr-defined]
+def _version(form: FormData) -> int:
+    value = form.get("version")
     return int(value) if isinstance(value, str) and value.isdigit() else -1
 
 

@@ -199,7 +199,7 @@ def runs(data: bytes, notes: bool = True):
 @pytest.mark.parametrize("code", ["en", "de", "ar", "zh_Hans"])
 def test_every_slide_has_a_title_and_notes_hold_every_block(code: str, picture: Path) -> None:
     doc = make_doc(code, picture=picture)
-    titles, texts, notes = slides_text(build(doc))
+    titles, _texts, notes = slides_text(build(doc))
     assert all(t.strip() for t in titles), titles
     all_notes = "\n".join(notes)
     for block in doc.blocks():
@@ -245,7 +245,7 @@ def test_deck_structure_and_layouts(picture: Path) -> None:
 
 def test_fallback_blocks_are_marked_in_bullets_and_notes() -> None:
     data = build(make_doc("de"))
-    titles, texts, notes = slides_text(data)
+    _titles, texts, notes = slides_text(data)
     marker = "Noch nicht auf Deutsch verfügbar. Auf Englisch:"
     slide = next(i for i, t in enumerate(texts) if ENGLISH_FALLBACK_BULLET in t)
     assert marker in texts[slide]
@@ -398,14 +398,14 @@ def test_an_svg_image_without_a_png_beside_it_is_a_clear_error(tmp_path: Path) -
 
     svg = tmp_path / "marrow.svg"
     svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
-    with pytest.raises(RenderError, match="marrow.svg.*PNG"):
+    with pytest.raises(RenderError, match=r"marrow\.svg.*PNG"):
         build(make_doc("en", picture=svg))
 
 
 def test_a_file_that_is_not_a_template_is_a_config_error(tmp_path: Path) -> None:
     broken = tmp_path / "clinic.pptx"
     broken.write_text("not a zip")
-    with pytest.raises(ConfigError, match="clinic.pptx: not a PowerPoint template"):
+    with pytest.raises(ConfigError, match=r"clinic\.pptx: not a PowerPoint template"):
         build(make_doc("en"), ctx(broken))
 
 
@@ -478,7 +478,7 @@ def test_two_builds_give_the_same_bytes(picture: Path) -> None:
 
 # -- the real content ---------------------------------------------------------------------
 
-SHIPPED = ["en"] + sorted(p.parent.name for p in (REPO / "locales").glob("*/LC_MESSAGES"))
+SHIPPED = ["en", *sorted(p.parent.name for p in (REPO / "locales").glob("*/LC_MESSAGES"))]
 
 
 def content_decks(lang: str, level: str, kinds: tuple[str, ...] = ("bundle", "topic")):
