@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -29,6 +29,7 @@ from builder.web.deps import (  # noqa: F401 (Settings and is_loopback: the app'
     is_loopback,
     page,
 )
+from builder.web.i18n import gettext as _
 from builder.web.renderer import yield_to_renders
 from builder.web.security import secret_key
 
@@ -46,20 +47,36 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = JSONResponse({"error": f"request too large: at most "
-                                           f"{MAX_BODY // 1_000_000} MB"}, status_code=413)
         request_headers = Headers(scope=scope)
-        length = request_headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            await too_large(scope, receive, send)
-            return
         # the account's language (put in the session at sign-in), else the browser's
         lang = (scope.get("session") or {}).get("ui_lang")
         if lang not in i18n.UI_LANGS:
             lang = i18n.negotiate(request_headers.get("accept-language", "")[:500])
         token = i18n.current_lang.set(lang)
+        try:
+            await self._guarded(scope, receive, send, request_headers)
+        finally:
+            i18n.current_lang.reset(token)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send,
+                       request_headers: Headers) -> None:
         started = False
         received = 0
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        length = request_headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            await _too_large(scope, request_headers)(scope, receive, send_with_headers)
+            return
 
         async def counted() -> Message:
             # A chunked body names no length: count it as it arrives (form parsers spool
@@ -72,24 +89,25 @@ class Guard:
                     raise _TooLarge()
             return message
 
-        async def send_with_headers(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
-            await send(message)
-
         try:
             await self.app(scope, receive if length is not None else counted, send_with_headers)
         except _TooLarge:
             if started:
                 raise
-            await too_large(scope, receive, send_with_headers)
-        finally:
-            i18n.current_lang.reset(token)
+            await _too_large(scope, request_headers)(scope, receive, send_with_headers)
+
+
+def _too_large(scope: Scope, headers: Headers) -> Response:
+    """The 413: a page with the message, in the staff's language, for a person's browser (a form
+    post, or a page asked for); the JSON error, in English as the CLI's, for scripts."""
+    kind = headers.get("content-type", "").split(";")[0].strip().lower()
+    from_a_browser = kind in ("application/x-www-form-urlencoded", "multipart/form-data") or \
+        "text/html" in headers.get("accept", "")
+    if scope["path"].startswith("/api/") or not from_a_browser or "session" not in scope:
+        return JSONResponse({"error": f"request too large: at most {MAX_BODY // 1_000_000} MB"},
+                            status_code=413)
+    message = _("request too large: at most %(mb)d MB") % {"mb": MAX_BODY // 1_000_000}
+    return page(Request(scope), "error.html", status=413, message=message, user=None)
 
 
 class _TooLarge(Exception):

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.build import Inputs, Job, Options, available_langs, input_digest, load_inputs, make_doc
+from builder.localize import SOURCE_LANG
 from builder.content import Where
 from builder.document import Doc
-from builder.errors import BuilderError
+from builder.errors import BuilderError, Problem, TranslationError
 from builder.model import LEVELS, Bundle
 from builder.output import atomic_write_all
 from builder.project import Project
@@ -91,7 +92,7 @@ def _worker_inputs(root: str, clinic: str, stamp: str) -> Inputs:
         _WORKER.clear()  # one profile and one state of the project at a time: bounded memory
         project = Project(Path(root))
         _WORKER[key] = load_inputs(Options(project=project, clinic=Path(clinic)),
-                                   available_langs(project))
+                                   available_langs(project), broken={})
     return _WORKER[key]
 
 
@@ -164,7 +165,7 @@ class Renderer:
         self.cache = cache
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
-        self._inputs: OrderedDict[str, Inputs] = OrderedDict()
+        self._inputs: OrderedDict[str, tuple[Inputs, dict[str, list[Problem]]]] = OrderedDict()
         self._lock = threading.Lock()
         self._inflight: dict[str, Future[bytes]] = {}
         self._availability: dict[str, dict] = {}
@@ -191,24 +192,33 @@ class Renderer:
 
     def inputs(self, clinic: Path) -> Inputs:
         """The checked inputs for this profile, loaded again when the project's files change."""
+        return self._loaded(clinic)[0]
+
+    def broken(self, clinic: Path) -> dict[str, list[Problem]]:
+        """The languages whose catalogs have a problem, with the problems: they are left out
+        of the inputs, so one broken file marks its own language and no other."""
+        return self._loaded(clinic)[1]
+
+    def _loaded(self, clinic: Path) -> tuple[Inputs, dict[str, list[Problem]]]:
         key = f"{clinic}|{self.stamp()}"
         with self._lock:
             if key in self._inputs:
                 self._inputs.move_to_end(key)
                 return self._inputs[key]
+        broken: dict[str, list[Problem]] = {}
         inputs = load_inputs(Options(project=self.project, clinic=clinic),
-                             available_langs(self.project))
+                             available_langs(self.project), broken=broken)
         with self._lock:
-            self._inputs[key] = inputs
+            self._inputs[key] = (inputs, broken)
             while len(self._inputs) > 2:
                 self._inputs.popitem(last=False)
-        return inputs
+        return inputs, broken
 
     def inputs_lib(self):  # type: ignore[no-untyped-def]
         """The checked content (the same for every clinic profile)."""
         with self._lock:
             if self._inputs:
-                return next(reversed(self._inputs.values())).lib
+                return next(reversed(self._inputs.values()))[0].lib
         from builder.content import load_library
 
         return load_library(self.project.content, self.project.cache)
@@ -244,7 +254,10 @@ class Renderer:
             if key in self._prepared:
                 self._prepared.move_to_end(key)
                 return self._prepared[key]
-        inputs = inputs_for(self.inputs(clinic), spec)
+        base, broken = self._loaded(clinic)
+        if spec.lang in broken:
+            raise TranslationError(broken[spec.lang])
+        inputs = inputs_for(base, spec)
         doc = make_doc(inputs, spec.job())
         prepared = Prepared(spec, inputs, doc, input_digest(inputs, spec.job(), doc), stamp)
         with self._lock:
@@ -356,18 +369,23 @@ class Renderer:
     # the library's availability grid --------------------------------------------------------
     def availability(self, clinic: Path) -> dict:
         """Per document, language and level: what a printed copy would show (see `cell`)."""
-        inputs = self.inputs(clinic)
+        inputs, broken = self._loaded(clinic)
         key = f"{clinic}|{self.stamp()}"
         if key in self._availability:
             return self._availability[key]
         grid: dict = {}
         today = dt.date.today()
+        langs = [lang for lang in self.langs() if lang not in broken]
         for kind, ids in (("topic", inputs.lib.topics), ("bundle", inputs.lib.bundles)):
             for doc_id in sorted(ids):
-                for lang in self.langs():
+                for lang in langs:
                     for level in LEVELS:
                         doc = make_doc(inputs, Job(kind, doc_id, lang, level, "pdf"))
                         grid[(kind, doc_id, lang, level)] = cell(doc, inputs, today)
+                for lang, problems in broken.items():
+                    for level in LEVELS:
+                        grid[(kind, doc_id, lang, level)] = broken_cell(
+                            grid[(kind, doc_id, SOURCE_LANG, level)], problems)
         self._availability = {key: grid}
         return grid
 
@@ -390,7 +408,15 @@ def cell(doc: Doc, inputs: Inputs, today: dt.date) -> dict:
         "summary": doc.summary,
         "terms": [t.term for t in doc.glossary],
         "version": ", ".join(f"{t} {v}" for t, v, _d in doc.provenance.source_versions),
+        "broken": [],  # the problems of a language whose catalogs cannot be used (broken_cell)
     }
+
+
+def broken_cell(english: dict, problems: list[Problem]) -> dict:
+    """A language whose catalogs cannot be used: not printable, and why, at `path:line`; the
+    names and words of the English document, so the library still lists and finds it."""
+    return {**english, "english": 0, "stale": 0, "unreviewed": False, "current": False,
+            "broken": [str(p) for p in problems]}
 
 
 def _write_quietly(path: Path, data: bytes) -> None:
