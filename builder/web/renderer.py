@@ -90,6 +90,10 @@ def _worker_inputs(root: str, clinic: str, stamp: str) -> Inputs:
     key = f"{clinic}|{stamp}"
     if key not in _WORKER:
         _WORKER.clear()  # one profile and one state of the project at a time: bounded memory
+        from builder.builders import leaflet
+
+        if leaflet.KEPT_FONTS is not None:
+            leaflet.KEPT_FONTS.clear()
         project = Project(Path(root))
         _WORKER[key] = load_inputs(Options(project=project, clinic=Path(clinic)),
                                    available_langs(project), broken={})
@@ -107,6 +111,10 @@ def _worker_start(server: int, nice: int) -> None:
     with contextlib.suppress(OSError, AttributeError):
         if os.getpriority(os.PRIO_PROCESS, 0) != nice:
             os.setpriority(os.PRIO_PROCESS, 0, nice)
+
+    from builder.builders import leaflet
+
+    leaflet.KEPT_FONTS = leaflet.KeptFonts()  # this process renders one document at a time
 
     def watch() -> None:
         while os.getppid() == server:
