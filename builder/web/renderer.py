@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.build import Inputs, Job, Options, available_langs, input_digest, load_inputs, make_doc
-from builder.localize import SOURCE_LANG
 from builder.content import Where
 from builder.document import Doc
 from builder.errors import BuilderError, Problem, TranslationError
+from builder.localize import SOURCE_LANG
 from builder.model import LEVELS, Bundle
 from builder.output import atomic_write_all
 from builder.project import Project
@@ -38,6 +38,8 @@ KIT_PREFIX = "kit-"
 STAMP_SECONDS = 2.0
 CACHE_KEPT = 4000  # rendered files and previews kept on disk, the most recently used
 PRUNE_EVERY = 50  # renders between two looks at the cache's size
+MEMORY_BYTES = 64_000_000  # rendered files also kept in the server's memory, the most recently used
+TOUCH_SECONDS = 60.0  # a file served from memory marks its cache file "used" at most this often
 PREPARED_KEPT = 512  # localized documents remembered by the server: bounded memory
 RENDERS_FIRST = 4  # nice steps between the request threads and the render workers (yield_to_renders)
 
@@ -180,6 +182,8 @@ class Renderer:
         self._stamp: tuple[float, str] = (-1e9, "")
         self._stored = 0
         self._prepared: OrderedDict[tuple[str, Spec], Prepared] = OrderedDict()
+        self._memory: OrderedDict[Path, tuple[bytes, float]] = OrderedDict()  # file, last touch
+        self._memory_bytes = 0
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="handout-cache")
         self._nice = os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else 0
         self._langs: tuple[str, list[str]] = ("", [])
@@ -294,28 +298,70 @@ class Renderer:
         return self.cache / prepared.digest[:2] / f"{prepared.digest}.{ext}"
 
     def cached(self, prepared: Prepared) -> bytes | None:
-        """The file's bytes if it was rendered before (a read from the page cache, cheap)."""
+        """The file's bytes if it was rendered before: from memory, else from the disk cache
+        (blocks: call it in a thread)."""
         path = self.cached_path(prepared)
-        try:
-            data = path.read_bytes()
-        except OSError:  # not rendered yet, or just pruned
-            return None
+        now = time.monotonic()
+        with self._lock:
+            kept = self._memory.get(path)
+            if kept is not None:
+                self._memory.move_to_end(path)
+                if now - kept[1] < TOUCH_SECONDS:
+                    return kept[0]
+                self._memory[path] = (kept[0], now)
+        if kept is None:
+            try:
+                data = path.read_bytes()
+            except OSError:  # not rendered yet, or just pruned
+                return None
+            self._remember(path, data)
+        else:
+            data = kept[0]
         with contextlib.suppress(OSError):
-            os.utime(path)  # "last used", for prune
+            os.utime(path)  # "last used", for prune (a file pruned meanwhile stays in memory)
         return data
 
-    def submit(self, clinic: Path, prepared: Prepared) -> Future[bytes]:
-        """The file's bytes: from the disk cache, from a render already running, or a new one."""
+    def _remember(self, path: Path, data: bytes) -> None:
+        """Keep a rendered file in memory, within MEMORY_BYTES (least recently used out)."""
+        if len(data) > MEMORY_BYTES // 8:
+            return
+        with self._lock:
+            old = self._memory.pop(path, None)
+            self._memory_bytes -= len(old[0]) if old else 0
+            self._memory[path] = (data, time.monotonic())
+            self._memory_bytes += len(data)
+            while self._memory_bytes > MEMORY_BYTES:
+                _path, (dropped, _touched) = self._memory.popitem(last=False)
+                self._memory_bytes -= len(dropped)
+
+    def remembered(self, prepared: Prepared) -> bytes | None:
+        """The file's bytes if they are in memory: no I/O, safe in the event loop (the cache
+        file's "last used" mark is handed to the cache's thread)."""
         path = self.cached_path(prepared)
-        data = self.cached(prepared)
-        if data is not None:
-            done: Future[bytes] = Future()
-            done.set_result(data)
-            return done
+        now = time.monotonic()
+        with self._lock:
+            kept = self._memory.get(path)
+            if kept is None:
+                return None
+            self._memory.move_to_end(path)
+            if now - kept[1] >= TOUCH_SECONDS:
+                self._memory[path] = (kept[0], now)
+                self._writer.submit(_touch, path)
+        return kept[0]
+
+    def submit(self, clinic: Path, prepared: Prepared) -> Future[bytes]:
+        """The file's bytes: from a render already running (or just finished), or a new one.
+        Look in the disk cache first (`cached`, in a thread): this does no I/O."""
+        path = self.cached_path(prepared)
         with self._lock:
             running = self._inflight.get(prepared.digest)
             if running is not None:
                 return running
+            kept = self._memory.get(path)
+            if kept is not None:
+                done: Future[bytes] = Future()
+                done.set_result(kept[0])
+                return done
             future = self.pool.submit(_worker_render, str(self.project.root), str(clinic),
                                       prepared.stamp, prepared.spec)
             self._inflight[prepared.digest] = future
@@ -335,6 +381,7 @@ class Renderer:
         """Write a rendered file to the cache, off the response path (it is synced to disk, and
         every 50th write prunes the cache). Until it is written, requests for it get the bytes
         from the finished render, which stays in `_inflight`."""
+        self._remember(path, data)
         try:
             atomic_write_all({path: data})
             self._stored += 1
@@ -347,6 +394,12 @@ class Renderer:
                 self._inflight.pop(digest, None)
 
     async def render(self, clinic: Path, prepared: Prepared) -> bytes:
+        """The file: from memory, the disk cache (read in a thread) or a render in a worker."""
+        data = self.remembered(prepared)
+        if data is None:
+            data = await asyncio.to_thread(self.cached, prepared)
+        if data is not None:
+            return data
         try:
             return await asyncio.wrap_future(self.submit(clinic, prepared))
         except BrokenProcessPool:
@@ -361,12 +414,10 @@ class Renderer:
         """Page `page` (1-based) as a PNG, or None past the last page."""
         pdf = await self.render(clinic, prepared)
         png = self.cached_path(prepared).with_name(f"{prepared.digest}-p{page}.png")
-        if png.is_file():
-            return png.read_bytes()
-        data = await asyncio.to_thread(rasterize, pdf, page)
-        if data is not None:  # written (and synced) in the cache's thread, not in the event loop
-            self._writer.submit(_write_quietly, png, data)
-        return data
+        data = await asyncio.to_thread(_read_or_rasterize, png, pdf, page)
+        if data is not None and not data[1]:  # written (and synced) in the cache's thread
+            self._writer.submit(_write_quietly, png, data[0])
+        return None if data is None else data[0]
 
     def close(self) -> None:
         if self._pool is not None:
@@ -427,6 +478,11 @@ def broken_cell(english: dict, problems: list[Problem]) -> dict:
             "broken": [str(p) for p in problems]}
 
 
+def _touch(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.utime(path)  # "last used", for prune
+
+
 def _write_quietly(path: Path, data: bytes) -> None:
     with contextlib.suppress(OSError, BuilderError):  # a cache that cannot be written costs time only
         atomic_write_all({path: data})
@@ -466,6 +522,15 @@ def prune(cache: Path, keep: int) -> None:
             files.append((path.stat().st_mtime, path))
     for _mtime, path in sorted(files, reverse=True)[keep:]:
         path.unlink(missing_ok=True)
+
+
+def _read_or_rasterize(png: Path, pdf: bytes, page: int) -> tuple[bytes, bool] | None:
+    """Page `page` as PNG: (bytes, True) from the cache, (bytes, False) drawn now, None past
+    the last page. In a thread: both read or draw."""
+    with contextlib.suppress(OSError):
+        return png.read_bytes(), True
+    data = rasterize(pdf, page)
+    return None if data is None else (data, False)
 
 
 def rasterize(pdf: bytes, page: int, dpi: int = 60) -> bytes | None:
