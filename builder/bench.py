@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import queue
@@ -244,6 +245,17 @@ def _rss_mb(pid: int) -> tuple[float, float]:
     return own, children
 
 
+def _workers_cpu(pid: int) -> float:
+    """CPU seconds of the children of `pid` (the render workers) so far."""
+    total = 0.0
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    total += _cpu_seconds(int(child))
+    return total
+
+
 def _free_port() -> int:
     import socket
 
@@ -372,9 +384,12 @@ def _start_server(work: Path, url: str) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     repo = Path(__file__).resolve().parents[1]  # this very package, whatever is installed
     log = (work / "serve.log").open("a")
+    # A session of its own: with Linux's autogroup scheduling, CPU is shared between sessions
+    # first, so the server and its workers no longer share one with the load clients, which on
+    # a real network run on other machines.
     server = subprocess.Popen(_handout("serve", "--port", str(port), "--db", url, "--workers", "2",
                                        "--project", str(work)), cwd=work, stdout=log, stderr=log,
-                              env={**os.environ, "PYTHONPATH": str(repo)})
+                              env={**os.environ, "PYTHONPATH": str(repo)}, start_new_session=True)
     log.close()
     deadline = time.monotonic() + 60
     while True:
@@ -449,14 +464,18 @@ def load(work: Path, seconds: float = LOAD_SECONDS) -> list[tuple[str, str, str,
         peak: list[tuple[float, float]] = []
         pairs: list[tuple[float, float]] = []  # (under load, alone) per document
         cpu = 0.0
+        render_cpu = [0.0, 0.0]  # the workers' CPU seconds: under load, alone
         for _round in range(LOAD_ROUNDS):
-            before = _cpu_seconds(server.pid)
+            before, workers = _cpu_seconds(server.pid), _workers_cpu(server.pid)
             rendered = asyncio.run(_drive(port, token, server.pid, plans, seconds / LOAD_ROUNDS,
                                           positions, timings, errors, peak))
             cpu += _cpu_seconds(server.pid) - before
+            render_cpu[0] += _workers_cpu(server.pid) - workers
             step = -(-len(rendered) * LOAD_ROUNDS // ALONE_KEPT) or 1  # at most ALONE_KEPT in all
             kept = rendered[::step]
+            workers = _workers_cpu(idle.pid)
             alone, failed = asyncio.run(_alone(idle_port, token, [body for body, _t in kept]))
+            render_cpu[1] += _workers_cpu(idle.pid) - workers
             if failed or len(alone) != len(kept):
                 sys.exit(f"bench: a render on the idle server failed: {failed[:1]}")
             pairs += [(under, one) for (_body, under), one in zip(kept, alone, strict=True)]
@@ -492,6 +511,9 @@ def load(work: Path, seconds: float = LOAD_SECONDS) -> list[tuple[str, str, str,
         (f"(info) uncached p95 ({len(timings['uncached'])}) / median of those leaflets alone",
          f"{uncached / median(alone_times):.2f}x ({uncached:.2f} s / {median(alone_times):.2f} s;"
          f" alone fastest {min(alone_times):.2f} s, slowest {max(alone_times):.2f} s)", "-", True),
+        ("(info) workers' CPU per leaflet: under load / alone (a core shared, not only waited for)",
+         f"{render_cpu[0] / max(len(timings['uncached']), 1) * 1000:.0f} ms / "
+         f"{render_cpu[1] / max(len(pairs), 1) * 1000:.0f} ms", "-", True),
         ("(info) server CPU per request under load (all kinds; renders are the workers')",
          f"{cpu / max(total, 1) * 1000:.2f} ms ({cpu / seconds:.2f} of a core)", "-", True),
         ("(info) load average (1 min) before / after the web load",
