@@ -234,8 +234,12 @@ class Inputs:
     duplex: bool = False
 
 
-def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = None) -> Inputs:
-    """Load and check content, clinic and every needed catalog; raise with every problem found."""
+def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = None,
+                broken: dict[str, list[Problem]] | None = None) -> Inputs:
+    """Load and check content, clinic and every needed catalog; raise with every problem found.
+
+    With `broken` (a server that serves every language), a language whose catalogs have a
+    problem is left out of the inputs and its problems put in `broken` instead of raised."""
     project = options.project
     date = build_date()  # first: a malformed SOURCE_DATE_EPOCH is reported before any work
     lib = lib or load_library(project.content, project.cache)
@@ -246,15 +250,23 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
         try:
             catalogs[lang] = load_catalogs(project, lang)
         except TranslationError as exc:
-            problems.extend(exc.problems)
+            if broken is None:
+                problems.extend(exc.problems)
+            else:
+                broken[lang] = list(exc.problems)
     if problems:
         raise TranslationError(problems)
-    for lang, loaded in catalogs.items():
+    for lang, loaded in list(catalogs.items()):
         # Every translation is set in an installed font, for decks and leaflets alike: a
         # character no font has is reported at its .po line, before anything is rendered.
         places = [(Where(display_path(c.path), e.line), e.msgstr) for c in loaded.files
                   for e in c.entries.values() if e.msgstr and not e.fuzzy]
-        problems.extend(coverage_problems(language(lang), "", places))
+        found = coverage_problems(language(lang), "", places)
+        if found and broken is not None:
+            broken[lang] = list(found)
+            del catalogs[lang]
+        else:
+            problems.extend(found)
     if problems:
         raise ConfigError(problems)
     roots = [("templates", project.templates), ("content", project.content),

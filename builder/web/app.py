@@ -29,6 +29,7 @@ from builder.web.deps import (
     is_loopback,
     page,
 )
+from builder.web.i18n import gettext as _
 from builder.web.renderer import yield_to_renders
 from builder.web.security import secret_key
 
@@ -46,16 +47,29 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = JSONResponse({"error": f"request too large: at most "
-                                           f"{MAX_BODY // 1_000_000} MB"}, status_code=413)
         request_headers = Headers(scope=scope)
-        length = request_headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            await too_large(scope, receive, send)
-            return
         token = i18n.current_lang.set(_ui_lang(scope, request_headers))
+        try:
+            await self._guarded(scope, receive, send, request_headers)
+        finally:
+            i18n.current_lang.reset(token)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send,
+                       request_headers: Headers) -> None:
         started = False
         received = 0
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                _add_security_headers(message)
+            await send(message)
+
+        length = request_headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            await _too_large(scope, request_headers)(scope, receive, send_with_headers)
+            return
 
         async def counted() -> Message:
             # A chunked body names no length: count it as it arrives (form parsers spool
@@ -68,21 +82,25 @@ class Guard:
                     raise _TooLarge()
             return message
 
-        async def send_with_headers(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                _add_security_headers(message)
-            await send(message)
-
         try:
             await self.app(scope, receive if length is not None else counted, send_with_headers)
         except _TooLarge:
             if started:
                 raise
-            await too_large(scope, receive, send_with_headers)
-        finally:
-            i18n.current_lang.reset(token)
+            await _too_large(scope, request_headers)(scope, receive, send_with_headers)
+
+
+def _too_large(scope: Scope, headers: Headers) -> Response:
+    """The 413: a page with the message, in the staff's language, for a person's browser (a form
+    post, or a page asked for); the JSON error, in English as the CLI's, for scripts."""
+    kind = headers.get("content-type", "").split(";")[0].strip().lower()
+    from_a_browser = kind in ("application/x-www-form-urlencoded", "multipart/form-data") or \
+        "text/html" in headers.get("accept", "")
+    if scope["path"].startswith("/api/") or not from_a_browser or "session" not in scope:
+        return JSONResponse({"error": f"request too large: at most {MAX_BODY // 1_000_000} MB"},
+                            status_code=413)
+    message = _("request too large: at most %(mb)d MB") % {"mb": MAX_BODY // 1_000_000}
+    return page(Request(scope), "error.html", status=413, message=message, user=None)
 
 
 class _TooLarge(Exception):

@@ -29,7 +29,8 @@ from typing import Any
 from builder.build import Inputs, Job, Options, available_langs, input_digest, load_inputs, make_doc
 from builder.content import Library
 from builder.document import Doc
-from builder.errors import BuilderError, Where
+from builder.errors import BuilderError, Problem, TranslationError, Where
+from builder.localize import SOURCE_LANG
 from builder.model import LEVELS, Bundle
 from builder.output import atomic_write_all
 from builder.project import Project
@@ -39,6 +40,8 @@ STAMP_SECONDS = 2.0
 CACHE_KEPT = 4000  # rendered files and previews kept on disk, the most recently used
 PRUNE_EVERY = 50  # renders between two looks at the cache's size
 KEPT_INPUTS = 2  # loaded inputs per clinic profile state: the newest, and the one before
+MEMORY_BYTES = 64_000_000  # rendered files also kept in the server's memory, the most recently used
+TOUCH_SECONDS = 60.0  # a file served from memory marks its cache file "used" at most this often
 PREPARED_KEPT = 512  # localized documents remembered by the server: bounded memory
 RENDERS_FIRST = 4  # nice steps between the request threads and the render workers (yield_to_renders)
 
@@ -91,9 +94,13 @@ def _worker_inputs(root: str, clinic: str, stamp: str) -> Inputs:
     key = f"{clinic}|{stamp}"
     if key not in _WORKER:
         _WORKER.clear()  # one profile and one state of the project at a time: bounded memory
+        from builder.builders import leaflet
+
+        if leaflet.KEPT_FONTS is not None:
+            leaflet.KEPT_FONTS.clear()
         project = Project(Path(root))
         _WORKER[key] = load_inputs(Options(project=project, clinic=Path(clinic)),
-                                   available_langs(project))
+                                   available_langs(project), broken={})
     return _WORKER[key]
 
 
@@ -108,6 +115,10 @@ def _worker_start(server: int, nice: int) -> None:
     with contextlib.suppress(OSError, AttributeError):
         if os.getpriority(os.PRIO_PROCESS, 0) != nice:
             os.setpriority(os.PRIO_PROCESS, 0, nice)
+
+    from builder.builders import leaflet
+
+    leaflet.KEPT_FONTS = leaflet.KeptFonts()  # this process renders one document at a time
 
     def watch() -> None:
         while os.getppid() == server:
@@ -166,13 +177,15 @@ class Renderer:
         self.cache = cache
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
-        self._inputs: OrderedDict[str, Inputs] = OrderedDict()
+        self._inputs: OrderedDict[str, tuple[Inputs, dict[str, list[Problem]]]] = OrderedDict()
         self._lock = threading.Lock()
         self._inflight: dict[str, Future[bytes]] = {}
         self._availability: dict[str, dict[Any, Any]] = {}
         self._stamp: tuple[float, str] = (-1e9, "")
         self._stored = 0
         self._prepared: OrderedDict[tuple[str, Spec], Prepared] = OrderedDict()
+        self._memory: OrderedDict[Path, tuple[bytes, float]] = OrderedDict()  # file, last touch
+        self._memory_bytes = 0
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="handout-cache")
         self._nice = os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else 0
         self._langs: tuple[str, list[str]] = ("", [])
@@ -193,24 +206,33 @@ class Renderer:
 
     def inputs(self, clinic: Path) -> Inputs:
         """The checked inputs for this profile, loaded again when the project's files change."""
+        return self._loaded(clinic)[0]
+
+    def broken(self, clinic: Path) -> dict[str, list[Problem]]:
+        """The languages whose catalogs have a problem, with the problems: they are left out
+        of the inputs, so one broken file marks its own language and no other."""
+        return self._loaded(clinic)[1]
+
+    def _loaded(self, clinic: Path) -> tuple[Inputs, dict[str, list[Problem]]]:
         key = f"{clinic}|{self.stamp()}"
         with self._lock:
             if key in self._inputs:
                 self._inputs.move_to_end(key)
                 return self._inputs[key]
+        broken: dict[str, list[Problem]] = {}
         inputs = load_inputs(Options(project=self.project, clinic=clinic),
-                             available_langs(self.project))
+                             available_langs(self.project), broken=broken)
         with self._lock:
-            self._inputs[key] = inputs
+            self._inputs[key] = (inputs, broken)
             while len(self._inputs) > KEPT_INPUTS:
                 self._inputs.popitem(last=False)
-        return inputs
+        return inputs, broken
 
     def inputs_lib(self) -> Library:
         """The checked content (the same for every clinic profile)."""
         with self._lock:
             if self._inputs:
-                return next(reversed(self._inputs.values())).lib
+                return next(reversed(self._inputs.values()))[0].lib
         from builder.content import load_library
 
         return load_library(self.project.content, self.project.cache)
@@ -246,7 +268,10 @@ class Renderer:
             if key in self._prepared:
                 self._prepared.move_to_end(key)
                 return self._prepared[key]
-        inputs = inputs_for(self.inputs(clinic), spec)
+        base, broken = self._loaded(clinic)
+        if spec.lang in broken:
+            raise TranslationError(broken[spec.lang])
+        inputs = inputs_for(base, spec)
         doc = make_doc(inputs, spec.job())
         prepared = Prepared(spec, inputs, doc, input_digest(inputs, spec.job(), doc), stamp)
         with self._lock:
@@ -275,28 +300,70 @@ class Renderer:
         return self.cache / prepared.digest[:2] / f"{prepared.digest}.{ext}"
 
     def cached(self, prepared: Prepared) -> bytes | None:
-        """The file's bytes if it was rendered before (a read from the page cache, cheap)."""
+        """The file's bytes if it was rendered before: from memory, else from the disk cache
+        (blocks: call it in a thread)."""
         path = self.cached_path(prepared)
-        try:
-            data = path.read_bytes()
-        except OSError:  # not rendered yet, or just pruned
-            return None
+        now = time.monotonic()
+        with self._lock:
+            kept = self._memory.get(path)
+            if kept is not None:
+                self._memory.move_to_end(path)
+                if now - kept[1] < TOUCH_SECONDS:
+                    return kept[0]
+                self._memory[path] = (kept[0], now)
+        if kept is None:
+            try:
+                data = path.read_bytes()
+            except OSError:  # not rendered yet, or just pruned
+                return None
+            self._remember(path, data)
+        else:
+            data = kept[0]
         with contextlib.suppress(OSError):
-            os.utime(path)  # "last used", for prune
+            os.utime(path)  # "last used", for prune (a file pruned meanwhile stays in memory)
         return data
 
-    def submit(self, clinic: Path, prepared: Prepared) -> Future[bytes]:
-        """The file's bytes: from the disk cache, from a render already running, or a new one."""
+    def _remember(self, path: Path, data: bytes) -> None:
+        """Keep a rendered file in memory, within MEMORY_BYTES (least recently used out)."""
+        if len(data) > MEMORY_BYTES // 8:
+            return
+        with self._lock:
+            old = self._memory.pop(path, None)
+            self._memory_bytes -= len(old[0]) if old else 0
+            self._memory[path] = (data, time.monotonic())
+            self._memory_bytes += len(data)
+            while self._memory_bytes > MEMORY_BYTES:
+                _path, (dropped, _touched) = self._memory.popitem(last=False)
+                self._memory_bytes -= len(dropped)
+
+    def remembered(self, prepared: Prepared) -> bytes | None:
+        """The file's bytes if they are in memory: no I/O, safe in the event loop (the cache
+        file's "last used" mark is handed to the cache's thread)."""
         path = self.cached_path(prepared)
-        data = self.cached(prepared)
-        if data is not None:
-            done: Future[bytes] = Future()
-            done.set_result(data)
-            return done
+        now = time.monotonic()
+        with self._lock:
+            kept = self._memory.get(path)
+            if kept is None:
+                return None
+            self._memory.move_to_end(path)
+            if now - kept[1] >= TOUCH_SECONDS:
+                self._memory[path] = (kept[0], now)
+                self._writer.submit(_touch, path)
+        return kept[0]
+
+    def submit(self, clinic: Path, prepared: Prepared) -> Future[bytes]:
+        """The file's bytes: from a render already running (or just finished), or a new one.
+        Look in the disk cache first (`cached`, in a thread): this does no I/O."""
+        path = self.cached_path(prepared)
         with self._lock:
             running = self._inflight.get(prepared.digest)
             if running is not None:
                 return running
+            kept = self._memory.get(path)
+            if kept is not None:
+                done: Future[bytes] = Future()
+                done.set_result(kept[0])
+                return done
             future = self.pool.submit(_worker_render, str(self.project.root), str(clinic),
                                       prepared.stamp, prepared.spec)
             self._inflight[prepared.digest] = future
@@ -316,6 +383,7 @@ class Renderer:
         """Write a rendered file to the cache, off the response path (it is synced to disk, and
         every 50th write prunes the cache). Until it is written, requests for it get the bytes
         from the finished render, which stays in `_inflight`."""
+        self._remember(path, data)
         try:
             atomic_write_all({path: data})
             self._stored += 1
@@ -328,6 +396,12 @@ class Renderer:
                 self._inflight.pop(digest, None)
 
     async def render(self, clinic: Path, prepared: Prepared) -> bytes:
+        """The file: from memory, the disk cache (read in a thread) or a render in a worker."""
+        data = self.remembered(prepared)
+        if data is None:
+            data = await asyncio.to_thread(self.cached, prepared)
+        if data is not None:
+            return data
         try:
             return await asyncio.wrap_future(self.submit(clinic, prepared))
         except BrokenProcessPool:
@@ -342,12 +416,10 @@ class Renderer:
         """Page `page` (1-based) as a PNG, or None past the last page."""
         pdf = await self.render(clinic, prepared)
         png = self.cached_path(prepared).with_name(f"{prepared.digest}-p{page}.png")
-        if png.is_file():
-            return png.read_bytes()
-        data = await asyncio.to_thread(rasterize, pdf, page)
-        if data is not None:  # written (and synced) in the cache's thread, not in the event loop
-            self._writer.submit(_write_quietly, png, data)
-        return data
+        data = await asyncio.to_thread(_read_or_rasterize, png, pdf, page)
+        if data is not None and not data[1]:  # written (and synced) in the cache's thread
+            self._writer.submit(_write_quietly, png, data[0])
+        return None if data is None else data[0]
 
     def close(self) -> None:
         if self._pool is not None:
@@ -358,18 +430,23 @@ class Renderer:
     # the library's availability grid --------------------------------------------------------
     def availability(self, clinic: Path) -> dict[Any, Any]:
         """Per document, language and level: what a printed copy would show (see `cell`)."""
-        inputs = self.inputs(clinic)
+        inputs, broken = self._loaded(clinic)
         key = f"{clinic}|{self.stamp()}"
         if key in self._availability:
             return self._availability[key]
         grid: dict[Any, Any] = {}
         today = dt.date.today()
+        langs = [lang for lang in self.langs() if lang not in broken]
         for kind, ids in (("topic", inputs.lib.topics), ("bundle", inputs.lib.bundles)):
             for doc_id in sorted(ids):
-                for lang in self.langs():
+                for lang in langs:
                     for level in LEVELS:
                         doc = make_doc(inputs, Job(kind, doc_id, lang, level, "pdf"))
                         grid[(kind, doc_id, lang, level)] = cell(doc, inputs, today)
+                for lang, problems in broken.items():
+                    for level in LEVELS:
+                        grid[(kind, doc_id, lang, level)] = broken_cell(
+                            grid[(kind, doc_id, SOURCE_LANG, level)], problems)
         self._availability = {key: grid}
         return grid
 
@@ -392,7 +469,20 @@ def cell(doc: Doc, inputs: Inputs, today: dt.date) -> dict[str, Any]:
         "summary": doc.summary,
         "terms": [t.term for t in doc.glossary],
         "version": ", ".join(f"{t} {v}" for t, v, _d in doc.provenance.source_versions),
+        "broken": [],  # the problems of a language whose catalogs cannot be used (broken_cell)
     }
+
+
+def broken_cell(english: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    """A language whose catalogs cannot be used: not printable, and why, at `path:line`; the
+    names and words of the English document, so the library still lists and finds it."""
+    return {**english, "english": 0, "stale": 0, "unreviewed": False, "current": False,
+            "broken": [str(p) for p in problems]}
+
+
+def _touch(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.utime(path)  # "last used", for prune
 
 
 def _write_quietly(path: Path, data: bytes) -> None:
@@ -434,6 +524,15 @@ def prune(cache: Path, keep: int) -> None:
             files.append((path.stat().st_mtime, path))
     for _mtime, path in sorted(files, reverse=True)[keep:]:
         path.unlink(missing_ok=True)
+
+
+def _read_or_rasterize(png: Path, pdf: bytes, page: int) -> tuple[bytes, bool] | None:
+    """Page `page` as PNG: (bytes, True) from the cache, (bytes, False) drawn now, None past
+    the last page. In a thread: both read or draw."""
+    with contextlib.suppress(OSError):
+        return png.read_bytes(), True
+    data = rasterize(pdf, page)
+    return None if data is None else (data, False)
 
 
 def rasterize(pdf: bytes, page: int, dpi: int = 60) -> bytes | None:

@@ -84,7 +84,8 @@ def list_documents(request: Request, user: User = Depends(token_user),
                 "title": info["title"], "current": info["current"],
                 "blocks_in_english": info["english"], "translation_reviewed": not info["unreviewed"],
                 "past_review_date": bool(info["overdue"]), "draft": bool(info["draft"]),
-                "content_version": info["version"]}
+                "content_version": info["version"],
+                "translation_problems": info["broken"]}
         out.append({"kind": row["kind"], "id": row["id"], "audience": row["audience"],
                     "availability": grid})
     return out

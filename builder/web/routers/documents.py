@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,13 +74,15 @@ def info_for(prepared: Prepared) -> dict[str, Any]:
     return prepared.info
 
 
-async def prepare(request: Request, db: Session, spec: Spec) -> tuple[Path, Prepared]:
-    """The stored profile's files and the localized, hashed document, off the event loop."""
+async def prepare(request: Request, db: Session,
+                  spec: Spec | Callable[[], Spec]) -> tuple[Path, Prepared]:
+    """The stored profile's files and the localized, hashed document, off the event loop;
+    `spec` may be a function (`make_spec`: its checks run `plan` once per request shape)."""
     state = web(request)
 
     def work() -> tuple[Path, Prepared]:
         clinic = state.clinic_path(db)
-        return clinic, state.renderer.prepare(clinic, spec)
+        return clinic, state.renderer.prepare(clinic, spec() if callable(spec) else spec)
 
     return await run_in_threadpool(work)
 
@@ -125,17 +128,22 @@ async def document(request: Request, kind: str, doc_id: str, lang: str = "en",
                    level: str = "standard", paper: str = "", large_print: str = "",
                    user: User = Depends(current_user), db: Session = Depends(get_db)) -> Response:
     state = web(request)
-    spec = make_spec(request, kind, doc_id, lang, level, "pdf", paper, _flag(large_print))
-    clinic, prepared = await prepare(request, db, spec)
+    clinic, prepared = await prepare(request, db, lambda: make_spec(
+        request, kind, doc_id, lang, level, "pdf", paper, _flag(large_print)))
     pdf = await state.renderer.render(clinic, prepared)
-    info = info_for(prepared)
-    query = (f"lang={spec.lang}&level={spec.level}&paper={prepared.inputs.paper}"
-             f"&large_print={'1' if spec.large_print else ''}")
-    return page(request, "document.html", user=user, spec=spec, doc=prepared.doc, info=info,
-                warnings=warnings(info), pages=page_count(pdf), query=query,
-                paper=prepared.inputs.paper, langs=state.renderer.langs(), levels=LEVELS,
-                papers=PAPERS, fallbacks=real_fallbacks(prepared.doc)[:50], error=None,
-                action=f"/documents/{kind}/{doc_id}/print", title=prepared.doc.title)
+    spec = prepared.spec
+
+    def answer() -> Response:  # the page's facts, the PDF's pages and the template: in a thread
+        info = info_for(prepared)
+        query = (f"lang={spec.lang}&level={spec.level}&paper={prepared.inputs.paper}"
+                 f"&large_print={'1' if spec.large_print else ''}")
+        return page(request, "document.html", user=user, spec=spec, doc=prepared.doc, info=info,
+                    warnings=warnings(info), pages=page_count(pdf), query=query,
+                    paper=prepared.inputs.paper, langs=state.renderer.langs(), levels=LEVELS,
+                    papers=PAPERS, fallbacks=real_fallbacks(prepared.doc)[:50], error=None,
+                    action=f"/documents/{kind}/{doc_id}/print", title=prepared.doc.title)
+
+    return await run_in_threadpool(answer)
 
 
 @router.get("/documents/{kind}/{doc_id}/preview/{number}.png")
@@ -143,8 +151,8 @@ async def preview(request: Request, kind: str, doc_id: str, number: int, lang: s
                   level: str = "standard", paper: str = "", large_print: str = "",
                   user: User = Depends(current_user), db: Session = Depends(get_db)) -> Response:
     state = web(request)
-    spec = make_spec(request, kind, doc_id, lang, level, "pdf", paper, _flag(large_print))
-    clinic, prepared = await prepare(request, db, spec)
+    clinic, prepared = await prepare(request, db, lambda: make_spec(
+        request, kind, doc_id, lang, level, "pdf", paper, _flag(large_print)))
     png = await state.renderer.preview(clinic, prepared, number)
     if png is None:
         raise HTTPException(404, _("That page does not exist."))
@@ -177,9 +185,9 @@ async def print_document(request: Request, kind: str, doc_id: str,
                          db: Session = Depends(get_db)) -> Response:
     form = await checked_form(request)
     lang, level, fmt, paper, large, copies, ack = print_options(form)
-    spec = make_spec(request, kind, doc_id, lang, level, fmt, paper, large)
-    clinic, prepared = await prepare(request, db, spec)
-    found = warnings(info_for(prepared))
+    clinic, prepared = await prepare(request, db, lambda: make_spec(
+        request, kind, doc_id, lang, level, fmt, paper, large))
+    found = warnings(await run_in_threadpool(info_for, prepared))
     if found and not ack:
         raise HTTPException(409, _("Before printing, read the warnings on the document page and "
                                    "tick the box to confirm: ") + " ".join(found))

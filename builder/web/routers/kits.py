@@ -104,7 +104,8 @@ async def print_kit(request: Request, kit_id: int, user: User = Depends(current_
     form = await checked_form(request)
     kit = _kit(db, kit_id)
     lang, level, fmt, paper, large, copies, ack = print_options(form)
-    clinic, prepared = await prepare(request, db, kit_spec(request, kit, lang, level, fmt, paper, large))
+    clinic, prepared = await prepare(request, db, lambda: kit_spec(request, kit, lang, level, fmt,
+                                                                   paper, large))
     found = warnings(info_for(prepared))
     if found and not ack:
         raise HTTPException(409, _("Before printing, read the warnings on the document page and "
