@@ -54,18 +54,22 @@ class Layout:
     sizes: list[tuple[float, float]]  # each page's width and height
     placed: dict[str, Placed]  # by owner#field, in reading order
     fingerprints: list[str]  # per page: changes when anything drawn on it moves or changes
+    tier: int = 0  # the fit tier (builders/leaflet.py `fit`): the hint for the next layout
 
 
-def lay_out(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict[str, Any] | None = None) -> Layout:
+def lay_out(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict[str, Any] | None = None,
+            hint: int | None = None) -> Layout:
     """The leaflet laid out as its PDF is, with the place of every entry.
 
     `fonts` (a WeasyPrint FontConfiguration) and `images` (its image cache) are kept by the
     caller from one render to the next: fonts are not registered again, nor images decoded.
+    `hint`: the tier of the caller's last layout, so a save lays out two fit tiers, not four.
     """
     from builder.builders.leaflet import fit
 
     # The layout the build chooses: the fit tier that meets the page budget, the notes page.
-    document = fit(doc, ctx, fonts, images).document
+    fitted = fit(doc, ctx, fonts, images, hint)
+    document = fitted.document
     placed: dict[str, Placed] = {}
     prints = []
     sizes = []
@@ -74,7 +78,7 @@ def lay_out(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict[str, A
         _walk(page._page_box, number, None, None, placed, digest)
         prints.append(digest.hexdigest())
         sizes.append((float(page.width), float(page.height)))
-    return Layout(document, sizes, placed, prints)
+    return Layout(document, sizes, placed, prints, fitted.fit)
 
 
 def _walk(box: Any, page: int, key: str | None, column: tuple[float, float] | None,

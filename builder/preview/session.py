@@ -153,7 +153,8 @@ class Preview:
                 self._image_cache.clear()  # a content image may have changed under its name
                 self._drawn_generation = self.ws.generation
             try:
-                layout = lay_out(doc, self._context(catalogs), self._fonts, self._image_cache)
+                hint = self._layout.tier if self._layout is not None else None
+                layout = lay_out(doc, self._context(catalogs), self._fonts, self._image_cache, hint)
             except BuilderError as exc:  # a template error: keep the pages as they were
                 self._render_problem = exc.problems[0] if exc.problems else Problem("", None, str(exc))
             else:

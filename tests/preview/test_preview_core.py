@@ -195,6 +195,74 @@ def test_a_translation_that_adds_a_page_flags_what_it_pushed_over(hub, project: 
     assert pushed and all(e["pushed"] > english_pages and "overflow" in e["states"] for e in pushed)
 
 
+EASY = f"{TOPIC}/myeloma-basics/easy"  # on relapsed-refractory easy, budgeted to 2 pages
+
+
+def build_choice(preview) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """The fit tier and page count a build chooses for what the preview shows (no hint)."""
+    from builder.builders.leaflet import fit
+    from builder.preview.session import recording
+
+    catalogs = recording(preview.ws.catalogs(preview.target.lang))
+    fitted = fit(preview._doc(catalogs), preview._context(catalogs))
+    return fitted.fit, fitted.pages
+
+
+def test_a_save_to_a_leaflet_with_a_page_budget_lays_out_two_fit_tiers_not_four(  # type: ignore[no-untyped-def]
+        hub, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fitting relapsed-refractory easy (fr) into its 2 pages takes the last of four tiers: the
+    preview starts from the tier it found last time, checks the one before still overflows,
+    and so a save costs two layouts, and shows the pages the build prints."""
+    import builder.builders.leaflet as leaflet
+
+    _key, preview = open_preview(hub, level="easy")
+    assert len(preview.snapshot["pages"]) == 2
+    layouts = []
+    real = leaflet._layout
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        layouts.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(leaflet, "_layout", counted)
+    target = po(project)
+    set_msgstr(target, EASY, "Le myélome est un cancer du sang, tout simplement.")
+    hub.apply([target])
+    assert entry(preview.snapshot, EASY)["shown"] == "Le myélome est un cancer du sang, tout simplement."
+    assert len(layouts) == 2
+    monkeypatch.setattr(leaflet, "_layout", real)
+    assert (preview.layout.tier, len(preview.snapshot["pages"])) == build_choice(preview)
+
+
+def test_a_save_that_moves_a_budgeted_leaflet_to_another_tier_previews_what_the_build_prints(  # type: ignore[no-untyped-def]
+        hub, project: Path) -> None:
+    _key, preview = open_preview(hub, level="easy")
+    fitted = build_choice(preview)
+    assert (preview.layout.tier, len(preview.snapshot["pages"])) == fitted
+    target = po(project)
+    original = target.read_text(encoding="utf-8")
+    # Longer: no tier fits 2 pages any more (the build takes the first with the fewest).
+    set_msgstr(target, EASY, " ".join(["Le myélome est un cancer des plasmocytes."] * 40))
+    hub.apply([target])
+    longer = build_choice(preview)
+    assert longer[1] > 2 and (preview.layout.tier, len(preview.snapshot["pages"])) == longer
+    target.write_text(original, encoding="utf-8")
+    hub.apply([target])
+    assert (preview.layout.tier, len(preview.snapshot["pages"])) == fitted
+    # A page more in the budget: an earlier tier fits, and a later one too.
+    source = project / "content" / f"{TOPIC}.yaml"
+    content = source.read_text(encoding="utf-8")
+    assert content.count("pages: {easy: 2}") == 1
+    source.write_text(content.replace("pages: {easy: 2}", "pages: {easy: 3}"), encoding="utf-8")
+    hub.apply([source])
+    roomier = build_choice(preview)
+    assert roomier[0] < fitted[0] and roomier[1] == 3
+    assert (preview.layout.tier, len(preview.snapshot["pages"])) == roomier
+    source.write_text(content, encoding="utf-8")
+    hub.apply([source])
+    assert (preview.layout.tier, len(preview.snapshot["pages"])) == fitted
+
+
 def test_the_merged_catalogs_are_those_a_build_reads(project: Path) -> None:
     """The preview merges catalog files itself (to keep each file's last good version); it must
     read the same translations as `load_catalogs`, fallback chain included."""
