@@ -18,6 +18,7 @@ from typing import Any
 from builder.builders import Assets, RenderContext
 from builder.document import Doc
 from builder.errors import BuilderError, Problem, display_path
+from builder.i18n.diff import word_diff
 from builder.i18n.messages import (
     SLIDE_BUDGET,
     Msg,
@@ -27,7 +28,6 @@ from builder.i18n.messages import (
 )
 from builder.localize import SOURCE_LANG, Catalogs, Found, localize
 from builder.markup import to_plain
-from builder.preview.diff import word_diff
 from builder.preview.layout import Layout, Placed, lay_out, rasterize
 from builder.preview.workspace import Workspace
 
