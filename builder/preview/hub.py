@@ -144,6 +144,7 @@ class Hub:
         """Re-read what `paths` change and refresh the previews that show it; their keys."""
         paths = [Path(p) for p in paths]
         refreshed = []
+        cpu = time.thread_time()
         with self.lock:
             changes = {clinic: ws.apply(paths) for clinic, ws in self._workspaces.items()}
             for key, preview in list(self._previews.items()):
@@ -154,6 +155,8 @@ class Hub:
                         continue
                     if saved_at is not None:  # the time from the save to this snapshot
                         snapshot["since_save_ms"] = max(0, round((time.time() - saved_at) * 1000))
+                    # This thread's CPU time for the batch so far: what a machine to itself waits.
+                    snapshot["cpu_ms"] = round((time.thread_time() - cpu) * 1000)
                     if key not in refreshed:
                         refreshed.append(key)
                     self._publish(key, snapshot)

@@ -34,6 +34,8 @@ from builder.preview.workspace import Workspace
 # Worst first: a pin shows the first state that holds; the panel lists them all.
 STATES = ("qa", "stale", "untranslated", "overflow")
 KEPT_RENDERS = 3  # page images of this many renders stay available to browsers still loading
+# Snapshot fields of one publication (its number, its times), not of what the document shows.
+PER_PUBLICATION = ("version", "ms", "since_save_ms", "cpu_ms")
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,7 @@ class Preview:
             first = self._showing_changes(snapshot) & set(self._pending) or set(self._pending)
             self._draw(sorted(first))
         snapshot["pages"] = self._pages()
-        if snapshot == {k: v for k, v in self.snapshot.items() if k not in ("version", "ms")}:
+        if snapshot == {k: v for k, v in self.snapshot.items() if k not in PER_PUBLICATION}:
             return None
         return self._publishable(snapshot, start)
 
@@ -180,7 +182,7 @@ class Preview:
             return None
         start = time.perf_counter()
         self._draw(list(self._pending))
-        snapshot = {k: v for k, v in self.snapshot.items() if k not in ("version", "ms")}
+        snapshot = {k: v for k, v in self.snapshot.items() if k not in PER_PUBLICATION}
         snapshot["pages"] = self._pages()
         return self._publishable(snapshot, start)
 
