@@ -150,7 +150,10 @@ class Hub:
             for key, preview in list(self._previews.items()):
                 if not changes[key[0]].touches(preview.chain):
                     continue
-                for snapshot in (preview.refresh(), preview.finish()):
+                # One after the other: the page showing the change is sent before `finish`
+                # checks the fit tier and draws the pages it pushed on.
+                for step in (preview.refresh, preview.finish):
+                    snapshot = step()
                     if snapshot is None:
                         continue
                     if saved_at is not None:  # the time from the save to this snapshot

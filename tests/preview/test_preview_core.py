@@ -208,14 +208,14 @@ def build_choice(preview) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     return fitted.fit, fitted.pages
 
 
-def test_a_save_to_a_leaflet_with_a_page_budget_lays_out_two_fit_tiers_not_four(  # type: ignore[no-untyped-def]
+def test_a_save_to_a_leaflet_with_a_page_budget_shows_after_one_layout_not_four(  # type: ignore[no-untyped-def]
         hub, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Fitting relapsed-refractory easy (fr) into its 2 pages takes the last of four tiers: the
-    preview starts from the tier it found last time, checks the one before still overflows,
-    and so a save costs two layouts, and shows the pages the build prints."""
+    preview lays the save out at the tier it found last time and shows it, then checks that
+    the tier before still overflows; the build prints the same pages."""
     import builder.builders.leaflet as leaflet
 
-    _key, preview = open_preview(hub, level="easy")
+    key, preview = open_preview(hub, level="easy")
     assert len(preview.snapshot["pages"]) == 2
     layouts = []
     real = leaflet._layout
@@ -224,11 +224,14 @@ def test_a_save_to_a_leaflet_with_a_page_budget_lays_out_two_fit_tiers_not_four(
         layouts.append(1)
         return real(*args, **kwargs)
 
+    published = []
     monkeypatch.setattr(leaflet, "_layout", counted)
+    monkeypatch.setattr(hub, "_publish", lambda _key, snapshot: published.append(
+        (len(layouts), entry(snapshot, EASY)["shown"])))
     target = po(project)
     set_msgstr(target, EASY, "Le myélome est un cancer du sang, tout simplement.")
-    hub.apply([target])
-    assert entry(preview.snapshot, EASY)["shown"] == "Le myélome est un cancer du sang, tout simplement."
+    assert hub.apply([target]) == [key]
+    assert published[0] == (1, "Le myélome est un cancer du sang, tout simplement.")
     assert len(layouts) == 2
     monkeypatch.setattr(leaflet, "_layout", real)
     assert (preview.layout.tier, len(preview.snapshot["pages"])) == build_choice(preview)
