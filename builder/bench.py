@@ -539,6 +539,18 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _settled_cpu(pid: int) -> float:
+    """The CPU time of a process once it has stopped working (under 10 ms in 100 ms)."""
+    deadline = time.monotonic() + 10
+    now = _cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        before, now = now, _cpu_seconds(pid)
+        if now - before < 0.01:
+            break
+    return now
+
+
 def _sse(url: str, arrived: queue.SimpleQueue[Any]) -> None:
     """Read a server-sent event stream; put (arrival time, snapshot) for each event."""
     import json
@@ -582,6 +594,7 @@ def preview(work: Path, level: str) -> list[tuple[str, str, str, bool]]:  # noqa
     to_event: list[float] = []
     cpus: list[float] = []  # the server's CPU time per save: what a machine to itself waits
     render_cpus: list[float] = []  # the render thread's CPU time to the edited page
+    last_cpu = 0.0
     to_edited: list[float] = []
     to_images: list[float] = []
     renders: list[float] = []
@@ -609,7 +622,10 @@ def preview(work: Path, level: str) -> list[tuple[str, str, str, bool]]:  # noqa
                 entry = paragraphs[number % len(paragraphs)]
                 text = f"{entry['translation']} {PREVIEW_WORDS[number % len(PREVIEW_WORDS)]}"
                 time.sleep(0.3)  # a person does not save ten times a second
-                cpu = _cpu_seconds(server.pid)
+                cpu = _settled_cpu(server.pid)  # the last save's work all done (the tier check)
+                if number > 1:
+                    cpus.append(cpu - last_cpu)
+                last_cpu = cpu
                 start = time.perf_counter()
                 set_msgstr(po, entry["ctx"], text)
                 while True:
@@ -633,12 +649,12 @@ def preview(work: Path, level: str) -> list[tuple[str, str, str, bool]]:  # noqa
                     _at, snapshot = arrived.get(timeout=30)
                     fetch(snapshot)
                 if number:
-                    cpus.append(_cpu_seconds(server.pid) - cpu)
                     to_event.append(event)
                     to_edited.append(edited)
                     to_images.append(time.perf_counter() - start)
                     renders.append(render)
                     render_cpus.append(render_cpu)
+        cpus.append(_settled_cpu(server.pid) - last_cpu)  # the last save's
     finally:
         server.terminate()
         try:

@@ -115,6 +115,11 @@ class Preview:
         return self._layout
 
     @property
+    def unfinished(self) -> bool:
+        """`finish` has work: a fit tier to check or pages to draw."""
+        return bool(self._pending) or self._unchecked is not None
+
+    @property
     def chain(self) -> list[str]:
         return self.ws.chain(self.target.lang)
 

@@ -237,6 +237,50 @@ def test_a_save_to_a_leaflet_with_a_page_budget_shows_after_one_layout_not_four(
     assert (preview.layout.tier, len(preview.snapshot["pages"])) == build_choice(preview)
 
 
+def test_a_browser_fetches_the_edited_page_before_the_tier_is_checked(  # type: ignore[no-untyped-def]
+        hub, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server finds a preview under the render lock; the check of the fit tier must not
+    hold it while the translator's browser fetches the page showing the save."""
+    import queue
+    import threading
+
+    import builder.builders.leaflet as leaflet
+
+    key, preview = open_preview(hub, level="easy")
+    layouts = []
+    real = leaflet._layout
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        layouts.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(leaflet, "_layout", counted)
+    seen = {page["name"] for page in preview.snapshot["pages"]}
+    fetched: list[tuple[int, bool]] = []
+    browsers: list[threading.Thread] = []
+
+    def fetch(snapshot) -> None:  # type: ignore[no-untyped-def]
+        found, _ = open_preview(hub, level="easy")  # as the server finds it for each request
+        for page in snapshot["pages"]:
+            if page["ready"] and page["name"] not in seen:
+                seen.add(page["name"])
+                fetched.append((len(layouts), hub.image(found, page["name"]) is not None))
+
+    class Browser:  # stands for the server's event loop, with a browser fetching new pages
+        def call_soon_threadsafe(self, _put, snapshot) -> None:  # type: ignore[no-untyped-def]
+            browsers.append(threading.Thread(target=fetch, args=(snapshot,)))
+            browsers[-1].start()
+
+    hub._subscribers[key] = [(Browser(), queue.SimpleQueue())]
+    target = po(project)
+    set_msgstr(target, EASY, "Le myélome est un cancer du sang, tout simplement.")
+    hub.apply([target])
+    for browser in browsers:
+        browser.join(timeout=30)
+    assert fetched and fetched[0] == (1, True)
+    assert len(layouts) == 2
+
+
 def test_a_save_that_moves_a_budgeted_leaflet_to_another_tier_previews_what_the_build_prints(  # type: ignore[no-untyped-def]
         hub, project: Path) -> None:
     _key, preview = open_preview(hub, level="easy")
