@@ -7,7 +7,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,7 +224,8 @@ def fit(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict[str, Any] 
     return best
 
 
-def _from_hint(budget: int, tiers: range, hint: int, at: Any, check: bool) -> Fitted | None:
+def _from_hint(budget: int, tiers: range, hint: int, at: Callable[[int], Fitted],
+               check: bool) -> Fitted | None:
     """The tier the search in `fit` would choose, checked with the hinted tier and the one
     before it only; None when they do not show it (the text grew or shrank past a tier).
 

@@ -60,15 +60,14 @@ def _tokens(text: str) -> list[str]:
     """`text` cut into tokens, a combining mark (an accent, a Thai vowel sign) kept with the
     letter it sits on: never shown as removed or added apart from it."""
     out: list[str] = []
-    for token in _TOKEN.findall(text):
+    for found in _TOKEN.findall(text):
         marks = 0
-        while marks < len(token) and unicodedata.category(token[marks]).startswith("M"):
+        while out and marks < len(found) and unicodedata.category(found[marks]).startswith("M"):
             marks += 1
-        if marks and out:
-            out[-1] += token[:marks]
-            token = token[marks:]
-        if token:
-            out.append(token)
+        if marks:
+            out[-1] += found[:marks]
+        if found[marks:]:
+            out.append(found[marks:])
     return out
 
 

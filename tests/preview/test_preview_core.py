@@ -213,7 +213,7 @@ def test_a_save_to_a_leaflet_with_a_page_budget_shows_after_one_layout_not_four(
     """Fitting relapsed-refractory easy (fr) into its 2 pages takes the last of four tiers: the
     preview lays the save out at the tier it found last time and shows it, then checks that
     the tier before still overflows; the build prints the same pages."""
-    import builder.builders.leaflet as leaflet
+    from builder.builders import leaflet
 
     key, preview = open_preview(hub, level="easy")
     assert len(preview.snapshot["pages"]) == 2
@@ -244,7 +244,7 @@ def test_a_browser_fetches_the_edited_page_before_the_tier_is_checked(  # type: 
     import queue
     import threading
 
-    import builder.builders.leaflet as leaflet
+    from builder.builders import leaflet
 
     key, preview = open_preview(hub, level="easy")
     layouts = []
