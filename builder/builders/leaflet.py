@@ -7,7 +7,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,9 +173,11 @@ class Fitted:
     notes_lines: int
     pages: int
     document: Any = field(repr=False, compare=False)
+    checked: bool = True  # False: taken from a hint without the tier before (see `confirm`)
 
 
-def fit(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict[str, Any] | None = None) -> Fitted:
+def fit(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict[str, Any] | None = None,
+        hint: int | None = None, check: bool = True) -> Fitted:
     """The leaflet at the first fit tier that meets its page budget (when none does, the first
     with the fewest pages: `handout check` reports it); with `doc.duplex`, an even page count,
     the page that would be blank holding "My notes" lines. Without a budget: one layout, tier 0.
@@ -183,19 +185,33 @@ def fit(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict[str, Any] 
     Large print is never tightened: a page budget is for regular print. `fonts` (a WeasyPrint
     FontConfiguration) and `images` (its image cache) may be kept by a caller that lays out
     again and again (the translators' preview), so fonts are registered and images decoded once.
+    `hint`, the tier chosen last time, lets such a caller lay out two tiers instead of every
+    one before the answer (see `_from_hint`); the answer is the same. With `check=False`, one:
+    the hinted tier is taken unchecked where it could be the answer, and `confirm` lays out
+    the tier before later (the preview shows a save first, then checks).
     """
     ctx = dataclasses.replace(ctx, assets=ctx.assets.files())  # WeasyPrint reads files
     tiers = range(len(FIT_MARGINS_MM)) if doc.pages and not doc.large_print else range(1)
-    best: Fitted | None = None
-    for tier in tiers:
-        html = render_html(doc, ctx, tier)
-        laid = Fitted(html, tier, 0, 0, _layout(doc, ctx, html, fonts, images))
-        laid = dataclasses.replace(laid, pages=len(laid.document.pages))
-        if best is None or laid.pages < best.pages:
-            best = laid
-        if not doc.pages or laid.pages <= doc.pages:
-            best = laid
-            break
+    made: dict[int, Fitted] = {}
+
+    def at(tier: int) -> Fitted:
+        if tier not in made:
+            html = render_html(doc, ctx, tier)
+            document = _layout(doc, ctx, html, fonts, images)
+            made[tier] = Fitted(html, tier, 0, len(document.pages), document)
+        return made[tier]
+
+    best = None
+    if doc.pages and hint is not None and hint in tiers and len(tiers) > 1:
+        best = _from_hint(doc.pages, tiers, hint, at, check or doc.duplex)
+    if best is None:
+        for tier in tiers:
+            laid = at(tier)
+            if best is None or laid.pages < best.pages:
+                best = laid
+            if not doc.pages or laid.pages <= doc.pages:
+                best = laid
+                break
     assert best is not None
     if doc.duplex and best.pages % 2:
         lines = notes_line_count(doc.paper, best.fit)
@@ -206,6 +222,40 @@ def fit(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict[str, Any] 
                 return Fitted(html, best.fit, lines, len(document.pages), document)
             lines -= 3
     return best
+
+
+def _from_hint(budget: int, tiers: range, hint: int, at: Callable[[int], Fitted],
+               check: bool) -> Fitted | None:
+    """The tier the search in `fit` would choose, checked with the hinted tier and the one
+    before it only; None when they do not show it (the text grew or shrank past a tier).
+
+    Each tier has smaller margins and tighter spacing than the one before, so the page count
+    never rises from one tier to the next: if the hinted tier fits and the one before does
+    not, no earlier tier fits; if none fits, the last tier has the fewest pages, and it is the
+    first with that many if the one before has more.
+    """
+    here = at(hint)
+    if hint > tiers[0] and not check and (here.pages <= budget or hint == tiers[-1]):
+        return dataclasses.replace(here, checked=False)
+    before = at(hint - 1) if hint > tiers[0] else None
+    if here.pages <= budget:
+        return here if before is None or before.pages > budget else None
+    if hint == tiers[-1] and (before is None or before.pages > here.pages):
+        return here
+    return None
+
+
+def confirm(doc: Doc, ctx: RenderContext, fitted: Fitted, fonts: Any = None,
+            images: dict[str, Any] | None = None) -> Fitted:
+    """`fitted` from `fit(..., check=False)`, checked: the tier before it laid out, as
+    `_from_hint` would; `fitted` itself when that shows it is the answer, else the full search."""
+    if fitted.checked or not doc.pages:
+        return fitted
+    ctx = dataclasses.replace(ctx, assets=ctx.assets.files())
+    before = len(_layout(doc, ctx, render_html(doc, ctx, fitted.fit - 1), fonts, images).pages)
+    if before > doc.pages if fitted.pages <= doc.pages else before > fitted.pages:
+        return dataclasses.replace(fitted, checked=True)
+    return fit(doc, ctx, fonts, images)
 
 
 def _layout(doc: Doc, ctx: RenderContext, html: str, fonts: Any = None,

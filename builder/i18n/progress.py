@@ -7,9 +7,7 @@ The counts follow `handout i18n status`; the QA is `read_catalog`, the same as e
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +16,7 @@ from babel.messages.catalog import Catalog
 
 from builder.errors import Problem, TranslationError
 from builder.i18n.catalog import LoadedCatalog, read_catalog
+from builder.i18n.diff import Piece, word_diff
 from builder.i18n.extract import BUNDLES_DOMAIN, GLOSSARY_DOMAIN, UI_DOMAIN, build_templates
 from builder.i18n.pofiles import raw_headers, read_previous
 from builder.model import LEVELS
@@ -34,7 +33,7 @@ class Stale:
     old: str | None  # the English it was made from (`#| msgid`), when the file records it
     new: str
     translation: str
-    diff: tuple[tuple[str, str], ...]  # ("same" | "del" | "ins", text), word by word
+    diff: tuple[Piece, ...]  # word by word (builder/i18n/diff.py)
 
 
 @dataclass
@@ -81,24 +80,6 @@ class LanguageProgress:
     @property
     def reviewed(self) -> bool:
         return all(c.review == "reviewed" for c in self.catalogs if c.exists)
-
-
-_TOKEN_RE = re.compile(r"\s+|[^\s]+")
-
-
-def word_diff(old: str, new: str) -> tuple[tuple[str, str], ...]:
-    """`old` -> `new` word by word: runs of ("same" | "del" | "ins", text)."""
-    a, b = _TOKEN_RE.findall(old), _TOKEN_RE.findall(new)
-    out: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.append(("same", "".join(a[i1:i2])))
-            continue
-        if i2 > i1:
-            out.append(("del", "".join(a[i1:i2])))
-        if j2 > j1:
-            out.append(("ins", "".join(b[j1:j2])))
-    return tuple(out)
 
 
 def shown_path(project: Project, path: str | Path) -> str:

@@ -26,6 +26,9 @@ from builder.project import Project
 MAX_PREVIEWS = 8  # documents kept laid out (each holds fonts, a layout and its page images)
 MAX_WORKSPACES = 2  # clinic profiles (the web app's profile changes make a new one)
 STEP_MS = 30  # a batch of changes is handed over once no new change came for this long
+# How long the render thread leaves the edited page's images to the browsers before it goes on
+# (checking the fit tier, drawing pushed pages), holding the render lock and the GIL.
+FETCH_WAIT_S = 0.3
 IGNORED_SUFFIXES = (".tmp", ".swp", ".swx", "~", ".mo", ".pyc", ".pickle")
 
 Key = tuple[Path, Target, str | None]
@@ -53,6 +56,8 @@ class Hub:
         self._watcher: tuple[list[threading.Thread], list[threading.Event],
                              tuple[tuple[Path, ...], tuple[Path, ...]]] | None = None
         self._worker: threading.Thread | None = None
+        self._unfetched: set[tuple[Key, str]] = set()  # new page images browsers are to fetch
+        self._fetched = threading.Event()
 
     # -- previews ---------------------------------------------------------------------------
     def target(self, lang: str, doc: str, level: str) -> Target:
@@ -108,6 +113,11 @@ class Hub:
 
     def image(self, key: Key, name: str) -> bytes | None:
         preview = self._previews.get(key)
+        with self._sub_lock:
+            if (key, name) in self._unfetched:
+                self._unfetched.discard((key, name))
+                if not self._unfetched:
+                    self._fetched.set()
         return preview.images.get(name) if preview is not None else None
 
     def deck(self, key: Key) -> tuple[dict[str, Any], bytes] | None:
@@ -141,23 +151,57 @@ class Hub:
 
     # -- changes ----------------------------------------------------------------------------
     def apply(self, paths: Iterable[Path], saved_at: float | None = None) -> list[Key]:
-        """Re-read what `paths` change and refresh the previews that show it; their keys."""
+        """Re-read what `paths` change and refresh the previews that show it; their keys.
+
+        Each preview sends the page showing the change first (`Preview.refresh`); then, with
+        the render lock released so browsers can fetch that page, `Preview.finish` checks the
+        fit tier and draws the pages the change pushed on.
+        """
         paths = [Path(p) for p in paths]
-        refreshed = []
+        refreshed: list[Key] = []
+        later: list[tuple[Key, Preview]] = []
+        new_images: set[tuple[Key, str]] = set()
+        cpu = time.thread_time()
         with self.lock:
             changes = {clinic: ws.apply(paths) for clinic, ws in self._workspaces.items()}
             for key, preview in list(self._previews.items()):
                 if not changes[key[0]].touches(preview.chain):
                     continue
-                for snapshot in (preview.refresh(), preview.finish()):
-                    if snapshot is None:
-                        continue
-                    if saved_at is not None:  # the time from the save to this snapshot
-                        snapshot["since_save_ms"] = max(0, round((time.time() - saved_at) * 1000))
-                    if key not in refreshed:
-                        refreshed.append(key)
-                    self._publish(key, snapshot)
+                before = {p["name"] for p in preview.snapshot.get("pages", [])}
+                if self._send(key, preview.refresh(), saved_at, cpu, refreshed) \
+                        and preview.unfinished and self._subscribers.get(key):
+                    new_images |= {(key, p["name"]) for p in preview.snapshot["pages"]
+                                   if p["ready"] and p["name"] not in before}
+                later.append((key, preview))
+        self._let_browsers_fetch(new_images)
+        with self.lock:
+            for key, preview in later:
+                self._send(key, preview.finish(), saved_at, cpu, refreshed)
         return refreshed
+
+    def _send(self, key: Key, snapshot: dict[str, Any] | None, saved_at: float | None,
+              cpu: float, refreshed: list[Key]) -> bool:
+        if snapshot is None:
+            return False
+        if saved_at is not None:  # the time from the save to this snapshot
+            snapshot["since_save_ms"] = max(0, round((time.time() - saved_at) * 1000))
+        # This thread's CPU time for the batch so far: what a machine to itself waits.
+        snapshot["cpu_ms"] = round((time.thread_time() - cpu) * 1000)
+        if key not in refreshed:
+            refreshed.append(key)
+        self._publish(key, snapshot)
+        return True
+
+    def _let_browsers_fetch(self, images: set[tuple[Key, str]]) -> None:
+        """Wait (FETCH_WAIT_S at most) until browsers have fetched these new page images."""
+        if not images:
+            return
+        with self._sub_lock:
+            self._unfetched = set(images)
+            self._fetched.clear()
+        self._fetched.wait(FETCH_WAIT_S)
+        with self._sub_lock:
+            self._unfetched = set()
 
     def _paths(self) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
         tree: list[Path] = []

@@ -54,18 +54,50 @@ class Layout:
     sizes: list[tuple[float, float]]  # each page's width and height
     placed: dict[str, Placed]  # by owner#field, in reading order
     fingerprints: list[str]  # per page: changes when anything drawn on it moves or changes
+    fitted: Any = field(default=None, repr=False)  # builders/leaflet.py `Fitted`
+
+    @property
+    def tier(self) -> int:
+        """The fit tier: the hint for the next layout of the same document."""
+        return int(self.fitted.fit) if self.fitted is not None else 0
+
+    @property
+    def checked(self) -> bool:
+        return self.fitted is None or bool(self.fitted.checked)
 
 
-def lay_out(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict[str, Any] | None = None) -> Layout:
+def lay_out(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict[str, Any] | None = None,
+            hint: int | None = None, check: bool = True) -> Layout:
     """The leaflet laid out as its PDF is, with the place of every entry.
 
     `fonts` (a WeasyPrint FontConfiguration) and `images` (its image cache) are kept by the
     caller from one render to the next: fonts are not registered again, nor images decoded.
+    `hint`: the tier of the caller's last layout, so a save lays out two fit tiers, not four;
+    with `check=False`, one, and `confirm` lays out the other after the page is shown.
     """
     from builder.builders.leaflet import fit
 
     # The layout the build chooses: the fit tier that meets the page budget, the notes page.
-    document = fit(doc, ctx, fonts, images).document
+    return _placed(fit(doc, ctx, fonts, images, hint, check))
+
+
+def confirm(layout: Layout, doc: Doc, ctx: RenderContext, fonts: Any = None,
+            images: dict[str, Any] | None = None) -> Layout | None:
+    """None when `layout` (unchecked, from `lay_out(..., check=False)`) is the one the build
+    chooses, now marked checked; else the build's layout."""
+    from builder.builders import leaflet
+
+    if layout.checked:
+        return None
+    fitted = leaflet.confirm(doc, ctx, layout.fitted, fonts, images)
+    if fitted.document is layout.document:
+        layout.fitted = fitted
+        return None
+    return _placed(fitted)
+
+
+def _placed(fitted: Any) -> Layout:
+    document = fitted.document
     placed: dict[str, Placed] = {}
     prints = []
     sizes = []
@@ -74,7 +106,7 @@ def lay_out(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict[str, A
         _walk(page._page_box, number, None, None, placed, digest)
         prints.append(digest.hexdigest())
         sizes.append((float(page.width), float(page.height)))
-    return Layout(document, sizes, placed, prints)
+    return Layout(document, sizes, placed, prints, fitted)
 
 
 def _walk(box: Any, page: int, key: str | None, column: tuple[float, float] | None,

@@ -18,6 +18,7 @@ from typing import Any
 from builder.builders import Assets, RenderContext
 from builder.document import Doc
 from builder.errors import BuilderError, Problem, display_path
+from builder.i18n.diff import word_diff
 from builder.i18n.messages import (
     SLIDE_BUDGET,
     Msg,
@@ -27,13 +28,14 @@ from builder.i18n.messages import (
 )
 from builder.localize import SOURCE_LANG, Catalogs, Found, localize
 from builder.markup import to_plain
-from builder.preview.diff import word_diff
-from builder.preview.layout import Layout, Placed, lay_out, rasterize
+from builder.preview.layout import Layout, Placed, confirm, lay_out, rasterize
 from builder.preview.workspace import Workspace
 
 # Worst first: a pin shows the first state that holds; the panel lists them all.
 STATES = ("qa", "stale", "untranslated", "overflow")
 KEPT_RENDERS = 3  # page images of this many renders stay available to browsers still loading
+# Snapshot fields of one publication (its number, its times), not of what the document shows.
+PER_PUBLICATION = ("version", "ms", "since_save_ms", "cpu_ms")
 
 
 @dataclass(frozen=True)
@@ -103,12 +105,19 @@ class Preview:
         self._deck: tuple[str, tuple[dict[str, Any], bytes]] | None = None
         self._names: list[str] = []  # page image names of the current layout
         self._pending: list[int] = []  # pages of the current layout not drawn yet
+        # The document, catalogs and context of a layout whose fit tier `finish` is to check.
+        self._unchecked: tuple[Doc, _Recording, RenderContext] | None = None
         self._drawn_generation = workspace.generation
 
     @property
     def layout(self) -> Layout | None:
         """The document as last laid out (None until it could be)."""
         return self._layout
+
+    @property
+    def unfinished(self) -> bool:
+        """`finish` has work: a fit tier to check or pages to draw."""
+        return bool(self._pending) or self._unchecked is not None
 
     @property
     def chain(self) -> list[str]:
@@ -142,7 +151,8 @@ class Preview:
 
         Of the pages whose drawing changed, those showing a changed entry are drawn now; the
         others (pushed down by a longer paragraph) are left for `finish`, so the page a
-        translator is looking at comes first.
+        translator is looking at comes first. A leaflet with a page budget is laid out at the
+        fit tier of the last layout, and `finish` checks the tier before it.
         """
         start = time.perf_counter()
         catalogs = recording(self.ws.catalogs(self.target.lang))
@@ -152,36 +162,58 @@ class Preview:
             if self.ws.generation != self._drawn_generation:
                 self._image_cache.clear()  # a content image may have changed under its name
                 self._drawn_generation = self.ws.generation
+            ctx = self._context(catalogs)
             try:
-                layout = lay_out(doc, self._context(catalogs), self._fonts, self._image_cache)
+                hint = self._layout.tier if self._layout is not None else None
+                layout = lay_out(doc, ctx, self._fonts, self._image_cache, hint, check=False)
             except BuilderError as exc:  # a template error: keep the pages as they were
                 self._render_problem = exc.problems[0] if exc.problems else Problem("", None, str(exc))
             else:
                 self._render_problem = None
-                self._layout, self._shown = layout, shown
-                self._names = [
-                    hashlib.sha256(f"{self.ws.generation}|{w}x{h}|{fp}".encode()).hexdigest()[:20]
-                    for fp, (w, h) in zip(layout.fingerprints, layout.sizes, strict=True)]
-                self._renders = [*self._renders[-(KEPT_RENDERS - 1):], self._names]
-                self._pending = [n for n, name in enumerate(self._names) if name not in self.images]
+                self._install(layout, shown)
+                self._unchecked = None if layout.checked else (doc, catalogs, ctx)
         snapshot = self._snapshot(doc, catalogs)
         if self._pending:
             first = self._showing_changes(snapshot) & set(self._pending) or set(self._pending)
             self._draw(sorted(first))
         snapshot["pages"] = self._pages()
-        if snapshot == {k: v for k, v in self.snapshot.items() if k not in ("version", "ms")}:
+        if snapshot == {k: v for k, v in self.snapshot.items() if k not in PER_PUBLICATION}:
             return None
         return self._publishable(snapshot, start)
 
     def finish(self) -> dict[str, Any] | None:
-        """Draw the pages `refresh` left for later; the snapshot with them, or None."""
-        if not self._pending:
-            return None
+        """Check the fit tier `refresh` took from the last layout (laid out again, rarely, when
+        the tier before it fits now) and draw the pages `refresh` left for later; the snapshot
+        with them, or None."""
         start = time.perf_counter()
+        snapshot = None
+        if self._unchecked is not None and self._layout is not None:
+            doc, catalogs, ctx = self._unchecked
+            self._unchecked = None
+            try:
+                build = confirm(self._layout, doc, ctx, self._fonts, self._image_cache)
+            except BuilderError:  # what was laid out at one tier fails at another: shown as is
+                build = None
+            if build is not None:
+                self._install(build, self._shown)
+                snapshot = self._snapshot(doc, catalogs)
+        if not self._pending and snapshot is None:
+            return None
         self._draw(list(self._pending))
-        snapshot = {k: v for k, v in self.snapshot.items() if k not in ("version", "ms")}
+        if snapshot is None:
+            snapshot = {k: v for k, v in self.snapshot.items() if k not in PER_PUBLICATION}
         snapshot["pages"] = self._pages()
         return self._publishable(snapshot, start)
+
+    def _install(self, layout: Layout, shown: str) -> None:
+        """`layout` as the current one: its pages named by what they show, those not drawn yet
+        pending."""
+        self._layout, self._shown = layout, shown
+        self._names = [
+            hashlib.sha256(f"{self.ws.generation}|{w}x{h}|{fp}".encode()).hexdigest()[:20]
+            for fp, (w, h) in zip(layout.fingerprints, layout.sizes, strict=True)]
+        self._renders = [*self._renders[-(KEPT_RENDERS - 1):], self._names]
+        self._pending = [n for n, name in enumerate(self._names) if name not in self.images]
 
     def _publishable(self, snapshot: dict[str, Any], start: float) -> dict[str, Any]:
         self.version += 1
@@ -243,7 +275,8 @@ class Preview:
             try:
                 layout = lay_out(doc, ctx, self._english_fonts)
                 # Only its boxes and page count are compared with: not its pages' box trees.
-                self._english = (self.ws.generation, dataclasses.replace(layout, document=None))
+                self._english = (self.ws.generation,
+                                 dataclasses.replace(layout, document=None, fitted=None))
             except BuilderError:
                 return None
         return self._english[1]

@@ -103,10 +103,10 @@ def test_a_stale_entry_shows_a_word_diff_of_the_old_and_new_english(hub, project
     stale = entry(preview.snapshot, PARAGRAPH)
     assert stale["state"] == "stale" and stale["in_english"]
     assert stale["previous"] == old
-    removed = "".join(t for op, t in stale["diff"] if op == "-")
-    added = "".join(t for op, t in stale["diff"] if op == "+")
+    removed = "".join(t for op, t in stale["diff"] if op == "del")
+    added = "".join(t for op, t in stale["diff"] if op == "ins")
     assert "white" in removed and "plasma" in added and "myeloma" not in removed.lower()
-    assert "".join(t for op, t in stale["diff"] if op != "-") == english
+    assert "".join(t for op, t in stale["diff"] if op != "del") == english
 
 
 def test_english_changed_without_update_is_stale_and_only_that_topic_is_read_again(  # type: ignore[no-untyped-def]
@@ -123,7 +123,7 @@ def test_english_changed_without_update_is_stale_and_only_that_topic_is_read_aga
     hub.apply([source])
     stale = entry(preview.snapshot, PARAGRAPH)
     assert stale["state"] == "stale" and stale["previous"] == english
-    assert ("+", "Today,") in [tuple(p) for p in stale["diff"]]
+    assert ("ins", "Today,") in [tuple(p) for p in stale["diff"]]
     assert all(preview.ws.lib.topics[k] is v for k, v in others.items())
 
 
@@ -195,6 +195,121 @@ def test_a_translation_that_adds_a_page_flags_what_it_pushed_over(hub, project: 
     assert pushed and all(e["pushed"] > english_pages and "overflow" in e["states"] for e in pushed)
 
 
+EASY = f"{TOPIC}/myeloma-basics/easy"  # on relapsed-refractory easy, budgeted to 2 pages
+
+
+def build_choice(preview) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """The fit tier and page count a build chooses for what the preview shows (no hint)."""
+    from builder.builders.leaflet import fit
+    from builder.preview.session import recording
+
+    catalogs = recording(preview.ws.catalogs(preview.target.lang))
+    fitted = fit(preview._doc(catalogs), preview._context(catalogs))
+    return fitted.fit, fitted.pages
+
+
+def test_a_save_to_a_leaflet_with_a_page_budget_shows_after_one_layout_not_four(  # type: ignore[no-untyped-def]
+        hub, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fitting relapsed-refractory easy (fr) into its 2 pages takes the last of four tiers: the
+    preview lays the save out at the tier it found last time and shows it, then checks that
+    the tier before still overflows; the build prints the same pages."""
+    from builder.builders import leaflet
+
+    key, preview = open_preview(hub, level="easy")
+    assert len(preview.snapshot["pages"]) == 2
+    layouts = []
+    real = leaflet._layout
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        layouts.append(1)
+        return real(*args, **kwargs)
+
+    published = []
+    monkeypatch.setattr(leaflet, "_layout", counted)
+    monkeypatch.setattr(hub, "_publish", lambda _key, snapshot: published.append(
+        (len(layouts), entry(snapshot, EASY)["shown"])))
+    target = po(project)
+    set_msgstr(target, EASY, "Le myélome est un cancer du sang, tout simplement.")
+    assert hub.apply([target]) == [key]
+    assert published[0] == (1, "Le myélome est un cancer du sang, tout simplement.")
+    assert len(layouts) == 2
+    monkeypatch.setattr(leaflet, "_layout", real)
+    assert (preview.layout.tier, len(preview.snapshot["pages"])) == build_choice(preview)
+
+
+def test_a_browser_fetches_the_edited_page_before_the_tier_is_checked(  # type: ignore[no-untyped-def]
+        hub, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server finds a preview under the render lock; the check of the fit tier must not
+    hold it while the translator's browser fetches the page showing the save."""
+    import queue
+    import threading
+
+    from builder.builders import leaflet
+
+    key, preview = open_preview(hub, level="easy")
+    layouts = []
+    real = leaflet._layout
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        layouts.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(leaflet, "_layout", counted)
+    seen = {page["name"] for page in preview.snapshot["pages"]}
+    fetched: list[tuple[int, bool]] = []
+    browsers: list[threading.Thread] = []
+
+    def fetch(snapshot) -> None:  # type: ignore[no-untyped-def]
+        found, _ = open_preview(hub, level="easy")  # as the server finds it for each request
+        for page in snapshot["pages"]:
+            if page["ready"] and page["name"] not in seen:
+                seen.add(page["name"])
+                fetched.append((len(layouts), hub.image(found, page["name"]) is not None))
+
+    class Browser:  # stands for the server's event loop, with a browser fetching new pages
+        def call_soon_threadsafe(self, _put, snapshot) -> None:  # type: ignore[no-untyped-def]
+            browsers.append(threading.Thread(target=fetch, args=(snapshot,)))
+            browsers[-1].start()
+
+    hub._subscribers[key] = [(Browser(), queue.SimpleQueue())]
+    target = po(project)
+    set_msgstr(target, EASY, "Le myélome est un cancer du sang, tout simplement.")
+    hub.apply([target])
+    for browser in browsers:
+        browser.join(timeout=30)
+    assert fetched and fetched[0] == (1, True)
+    assert len(layouts) == 2
+
+
+def test_a_save_that_moves_a_budgeted_leaflet_to_another_tier_previews_what_the_build_prints(  # type: ignore[no-untyped-def]
+        hub, project: Path) -> None:
+    _key, preview = open_preview(hub, level="easy")
+    fitted = build_choice(preview)
+    assert (preview.layout.tier, len(preview.snapshot["pages"])) == fitted
+    target = po(project)
+    original = target.read_text(encoding="utf-8")
+    # Longer: no tier fits 2 pages any more (the build takes the first with the fewest).
+    set_msgstr(target, EASY, " ".join(["Le myélome est un cancer des plasmocytes."] * 40))
+    hub.apply([target])
+    longer = build_choice(preview)
+    assert longer[1] > 2 and (preview.layout.tier, len(preview.snapshot["pages"])) == longer
+    target.write_text(original, encoding="utf-8")
+    hub.apply([target])
+    assert (preview.layout.tier, len(preview.snapshot["pages"])) == fitted
+    # A page more in the budget: an earlier tier fits, and a later one too.
+    source = project / "content" / f"{TOPIC}.yaml"
+    content = source.read_text(encoding="utf-8")
+    assert content.count("pages: {easy: 2}") == 1
+    source.write_text(content.replace("pages: {easy: 2}", "pages: {easy: 3}"), encoding="utf-8")
+    hub.apply([source])
+    roomier = build_choice(preview)
+    assert roomier[0] < fitted[0] and roomier[1] == 3
+    assert (preview.layout.tier, len(preview.snapshot["pages"])) == roomier
+    source.write_text(content, encoding="utf-8")
+    hub.apply([source])
+    assert (preview.layout.tier, len(preview.snapshot["pages"])) == fitted
+
+
 def test_the_merged_catalogs_are_those_a_build_reads(project: Path) -> None:
     """The preview merges catalog files itself (to keep each file's last good version); it must
     read the same translations as `load_catalogs`, fallback chain included."""
@@ -218,19 +333,6 @@ def test_the_merged_catalogs_are_those_a_build_reads(project: Path) -> None:
     merged = ws.catalogs("fr_CA")
     assert merged.lookup(PARAGRAPH, msgid_of(po(project), PARAGRAPH))[0] == "Le myélome, au Québec aussi."
     assert merged.lookup(f"{TOPIC}/@title/standard", msgid_of(po(project), f"{TOPIC}/@title/standard"))[0]
-
-
-def test_word_diff_marks_whole_words() -> None:
-    from builder.preview.diff import word_diff
-
-    assert word_diff("Take 4 tablets a day.", "Take 3 tablets a day.") == [
-        ("=", "Take "), ("-", "4"), ("+", "3"), ("=", " tablets a day.")]
-    assert word_diff("quiet for a while again.", "quiet for a while.") == [
-        ("=", "quiet for a while"), ("-", " again"), ("=", ".")]
-    assert word_diff("improves for some months. When", "improves for a time. When") == [
-        ("=", "improves for "), ("-", "some months"), ("+", "a time"), ("=", ". When")]
-    assert word_diff("same", "same") == [("=", "same")]
-    assert word_diff("", "new words") == [("+", "new words")]
 
 
 def test_entry_keys_match_the_leaflet_html() -> None:

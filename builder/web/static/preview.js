@@ -133,9 +133,9 @@ document.addEventListener("DOMContentLoaded", () => {
     if (entry.diff) {
       const diff = el("p", { class: "pv-diff", lang: "en", dir: "ltr" });
       for (const [op, text] of entry.diff) {
-        if (op === "=") diff.append(text);
-        else diff.append(el(op === "-" ? "del" : "ins",
-                            { title: op === "-" ? labels.removed : labels.added, text }));
+        if (op === "same") diff.append(text);
+        else diff.append(el(op === "del" ? "del" : "ins",
+                            { title: op === "del" ? labels.removed : labels.added, text }));
       }
       parts.push(section(labels.changed, diff));
     }
