@@ -26,6 +26,7 @@ def manifest(project: Path) -> dict:
     return json.loads((project / "output" / "manifest.json").read_text())["files"]
 
 
+@pytest.mark.slow
 def test_unchanged_outputs_are_skipped_and_force_rebuilds(project: Path, handout):
     args = ["build", "--topic", "relapsed-refractory", "--topic", "questions-to-ask",
             "--lang", "en", "--lang", "es", "--format", "html", "--format", "pdf"]
@@ -37,6 +38,7 @@ def test_unchanged_outputs_are_skipped_and_force_rebuilds(project: Path, handout
     assert built(forced.err) == 24
 
 
+@pytest.mark.slow
 def test_editing_one_block_rebuilds_only_the_outputs_that_show_it(project: Path, handout):
     args = ["build", "--all", "--lang", "en", "--lang", "de", "--format", "html"]
     assert handout(*args).code == EXIT_OK
@@ -150,6 +152,7 @@ KILL_ARGS = ["build", "--all", "--lang", "en", "--level", "easy", "--format", "h
              "--jobs", "1", "--quiet"]
 
 
+@pytest.mark.slow
 def test_kill_9_between_two_renames_leaves_every_file_whole_and_the_next_build_repairs_it(
         project: Path, handout, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
@@ -202,6 +205,7 @@ def test_kill_9_between_two_renames_leaves_every_file_whole_and_the_next_build_r
      "column 48)"),
     ("[]", 'is not a handout manifest (no "files" object)'),
 ])
+@pytest.mark.slow
 def test_a_corrupt_manifest_is_reported_then_every_output_is_rebuilt(project: Path, handout,
                                                                       text: str, why: str):
     args = ["build", "--topic", "relapsed-refractory", "--lang", "en", "--level", "easy",

@@ -70,6 +70,7 @@ def test_without_its_table_entry_the_kind_is_unknown(project: Path, handout):
     assert "unknown block type 'callout'" in run.err
 
 
+@pytest.mark.slow
 def test_one_table_entry_and_a_template_are_all_a_new_block_kind_needs(callout: Path, handout):
     project = callout
     # Writers: `handout check` reads it (a number is a medical claim; its text is prose).

@@ -241,6 +241,7 @@ def test_a_worker_killed_mid_build_still_completes_the_build(project: Path, monk
         assert hashlib.sha256((project / "out" / rel).read_bytes()).hexdigest() == entry["sha256"]
 
 
+@pytest.mark.slow
 def test_a_scheduler_that_does_not_answer_is_a_clear_error_within_seconds(project: Path, handout):
     pytest.importorskip("distributed")
     import socket

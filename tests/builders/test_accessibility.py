@@ -68,6 +68,7 @@ def leaflets(leaflet_per_language: Path) -> Path:
     return leaflet_per_language
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 def test_leaflet_structure_meets_pdf_ua(leaflets: Path, lang: str):
     base = leaflets / lang / "standard/relapsed-refractory"

@@ -161,6 +161,7 @@ def _alt_texts(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("lang, word", [("en", "Diagram"), ("de", "Schaubild"),
                                         ("zh_Hans", "示意图"), ("ar", "رسم")])
+@pytest.mark.slow
 def test_images_carry_alt_text_in_the_readers_language(project: Path, handout, lang, word):
     from pptx import Presentation
 

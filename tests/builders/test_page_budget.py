@@ -184,6 +184,7 @@ def _first_leaflets(leaflets: Path) -> list[tuple[Path, str]]:
             for paper in ("a4", "letter") for lang in FIRST]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 @pytest.mark.parametrize("lang", FIRST)
 def test_the_first_leaflet_is_one_sheet_both_sides(leaflets: Path, paper: str, lang: str):
@@ -334,6 +335,7 @@ def test_large_print_keeps_the_end_matter_with_content(project: Path, handout):
     assert keep_together_problems(pdf) == []
 
 
+@pytest.mark.slow
 def test_duplex_makes_an_even_count_with_a_notes_page(project: Path, handout):
     import pymupdf
 
@@ -366,6 +368,7 @@ def test_duplex_makes_an_even_count_with_a_notes_page(project: Path, handout):
         assert "My notes" not in " ".join(poppler_pages(even))
 
 
+@pytest.mark.slow
 def test_check_reports_which_language_and_paper_exceed_a_budget(project: Path, handout):
     # Spanish made long in one paragraph of relapsed-refractory (pages: {easy: 2}): Spanish
     # overflows its budget, English does not.

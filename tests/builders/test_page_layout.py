@@ -90,6 +90,7 @@ def leaflets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "out"
 
 
+@pytest.mark.slow
 def test_no_leaflet_ends_on_a_page_with_a_line_or_two(leaflets: Path):
     pdfs = sorted(leaflets.rglob("*.pdf"))
     assert [p for p in map(short_last_page, pdfs) if p] == []

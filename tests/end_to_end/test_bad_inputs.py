@@ -379,6 +379,7 @@ def test_bad_corpus_is_complete() -> None:
         assert case.about, case.name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", _params())
 def test_bad_input(case: Case, bad_project: Path, monkeypatch: pytest.MonkeyPatch,
                    capsys: pytest.CaptureFixture[str]) -> None:
@@ -408,6 +409,7 @@ def test_bad_input(case: Case, bad_project: Path, monkeypatch: pytest.MonkeyPatc
     assert (bad_project / BASELINE_OUTPUT).read_bytes() == earlier
 
 
+@pytest.mark.slow
 def test_bad_stale_translation_is_never_printed(bad_project: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     """A fuzzy entry prints the English, marked, never the stale text; a current one prints."""

@@ -32,11 +32,13 @@ def test_every_glyph_means_the_same_in_every_engine(one_per_language: Path, lang
     assert glyph_problems(one_per_language / lang / "standard/relapsed-refractory.pdf") == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 def test_poppler_mupdf_and_ghostscript_draw_the_same_pages(one_per_language: Path, lang: str):
     assert engine_disagreements(one_per_language / lang / "standard/relapsed-refractory.pdf") == []
 
 
+@pytest.mark.slow
 def test_a_cjk_font_with_a_non_identity_charset_is_caught(project: Path, handout,
                                                          monkeypatch: pytest.MonkeyPatch):
     """The checks above can fail: the pre-subset font as it was (CIDs kept) is flagged by both."""

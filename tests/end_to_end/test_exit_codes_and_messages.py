@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from builder.errors import EXIT_BUILD_FAILED, EXIT_CONTENT, EXIT_OK, EXIT_USAGE
 
 
@@ -26,6 +28,7 @@ HARD = ("Notwithstanding considerable interindividual heterogeneity, autologous 
         "contemporaneously with immunomodulatory maintenance pharmacotherapy.")
 
 
+@pytest.mark.slow
 def test_check_exits_as_the_readme_says_for_reading_level_with_path_and_line(project: Path,
                                                                             handout):
     path = project / "content/supportive-care.yaml"

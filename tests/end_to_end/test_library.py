@@ -84,6 +84,7 @@ def test_approvals_are_dated_and_hedged():
         assert "ask your care team" in text
 
 
+@pytest.mark.slow
 def test_check_passes_and_prints_the_readability_table(project, handout):
     run = handout("check", "--lang", "en")
     assert run.code == 0, run.out + run.err

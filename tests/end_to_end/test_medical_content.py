@@ -56,6 +56,7 @@ def test_flagged_distortions_are_gone_from_the_content(phrase: str) -> None:
     assert phrase not in english_texts()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("level", ["easy", "standard", "detailed"])
 def test_steroid_text_says_never_stop_it_yourself(project: Path, handout, level: str) -> None:
     run = handout("build", "--topic", "drug-classes", "--lang", "en", "--level", level,
@@ -105,12 +106,14 @@ def test_new_relapse_easy_leaflet_explains_no_unused_words(project: Path, handou
 
 # -- citations -----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_check_lists_no_uncited_medical_claims(project: Path, handout) -> None:
     run = handout("check", "--lang", "en")
     assert run.code == EXIT_OK, run.err
     assert "uncited medical claims: 0" in run.out + run.err
 
 
+@pytest.mark.slow
 def test_check_lists_a_claim_without_a_source(project: Path, handout) -> None:
     path = project / "content/drug-classes.yaml"
     text = path.read_text(encoding="utf-8")
@@ -153,6 +156,7 @@ def test_detailed_leaflet_prints_numbered_references(project: Path, handout) -> 
 
 # -- when to call urgently -----------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 def test_urgent_box_on_page_one_and_on_the_closing_slides(project: Path, handout,
                                                            lang: str) -> None:
@@ -222,6 +226,7 @@ def test_a_clinic_can_opt_out_or_set_its_own_signs(project: Path, handout) -> No
 
 # -- termbase ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_termbase_refuses_another_rendering_of_a_term(project: Path, handout) -> None:
     po = project / "locales/de/LC_MESSAGES/glossary.po"
     text = po.read_text(encoding="utf-8")

@@ -93,6 +93,7 @@ def test_every_script_is_set_in_its_own_installed_noto_font(code: str, family: s
     assert coverage_problems(lang, letters) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["ta", "am"])
 def test_tamil_and_amharic_leaflets_build_in_their_fonts(project: Path, handout, lang: str):
     add_corpus(project, lang)
@@ -165,6 +166,7 @@ def _office_slot(char: str, previous: str) -> str:
     return char_slot(char) or previous
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["ta", "am", "he", "fa", "ka", "hy", "my", "km"])
 def test_every_deck_character_is_in_the_font_its_run_names_for_it(project: Path, handout,
                                                                    lang: str):
@@ -186,6 +188,7 @@ def test_every_deck_character_is_in_the_font_its_run_names_for_it(project: Path,
     assert not lacking, f"characters set in a font without them: {sorted(lacking)[:10]}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["he", "fa", "hi", "ko", "ta"])
 def test_scripts_without_italics_are_never_slanted_in_decks(project: Path, handout, lang: str):
     from builder.languages import script_of
@@ -200,6 +203,7 @@ def test_scripts_without_italics_are_never_slanted_in_decks(project: Path, hando
 
 # -- item 3: complex scripts pass --verify, and it still finds a missing block ------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["hi", "bn", "te", "km", "ur"])
 def test_reordering_scripts_pass_verify_and_a_missing_block_is_still_found(
         project: Path, handout, lang: str):
@@ -230,6 +234,7 @@ def test_reordering_scripts_pass_verify_and_a_missing_block_is_still_found(
 
 # -- items 4-8: typography of the leaflet -------------------------------------------------------
 
+@pytest.mark.slow
 def test_korean_breaks_lines_only_between_words(project: Path, handout):
     add_corpus(project, "ko")
     assert build(handout, project, ["ko"]).code == EXIT_OK
@@ -251,6 +256,7 @@ def test_greek_capitals_have_no_accents(project: Path, handout):
     assert "ΒΑΣΙΚΟ ΣΗΜΕΙΟ" in text and "ΒΑΣΙΚΌ" not in text
 
 
+@pytest.mark.slow
 def test_one_full_stop_after_a_date_that_ends_in_one(project: Path, handout):
     add_corpus(project, "ru")
     assert handout("i18n", "init", "sr@latin", "--project", str(project)).code == EXIT_OK
@@ -268,6 +274,7 @@ def test_urdu_is_set_in_nastaliq(project: Path, handout):
     assert "NotoNastaliqUrdu" in pdffonts(out_file(project, "ur")).replace("-", "")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang, digits", [("fa", "۲۰۲۶"), ("bn", "২০২৬")])
 def test_dates_and_page_numbers_use_the_locales_digits(project: Path, handout, lang, digits):
     import pymupdf
@@ -312,6 +319,7 @@ def test_a_region_variant_uses_its_language_before_english(project: Path, handou
         text.split())
 
 
+@pytest.mark.slow
 def test_lang_and_init_accept_regions_and_gettext_spellings(project: Path, handout):
     add_corpus(project, "zh_Hant")
     run = build(handout, project, ["zh-TW"], "html")

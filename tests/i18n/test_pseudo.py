@@ -119,6 +119,7 @@ def test_pseudo_locales_are_never_selected_by_default(pseudo: Path) -> None:
     assert asked == {"qps_rtl"}
 
 
+@pytest.mark.slow
 def test_i18n_update_writes_pseudo_catalogs_again_from_the_changed_english(pseudo: Path,
                                                                              handout) -> None:
     topic = pseudo / "content" / "relapsed-refractory.yaml"

@@ -65,6 +65,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     return Project(root)
 
 
+@pytest.mark.slow
 def test_translate_toolkit_reads_every_catalog_as_we_do(project: Project) -> None:
     files = catalogs(project)
     assert len(files) >= 13 * 14  # eleven languages and two pseudo-locales, fourteen catalogs
@@ -78,6 +79,7 @@ def test_translate_toolkit_reads_every_catalog_as_we_do(project: Project) -> Non
         assert store.parseheader()["X-Review-Status"] == ours.headers["X-Review-Status"]
 
 
+@pytest.mark.slow
 def test_pofilter_checks_pass_on_every_catalog(project: Project) -> None:
     found: list[str] = []
     for _lang, path in catalogs(project):

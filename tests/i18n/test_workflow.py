@@ -56,6 +56,7 @@ def test_extract_writes_context_source_lines_and_translator_notes(project: Path,
     assert any("python-format" in m.flags for m in ui)
 
 
+@pytest.mark.slow
 def test_changed_english_makes_exactly_that_entry_fuzzy_everywhere_and_the_build_falls_back(
         project: Path, handout):
     for lang in SHIPPED:  # make sure the entry is translated before the English changes
@@ -119,6 +120,7 @@ def test_update_does_not_pair_unrelated_strings(project: Path, handout):
     assert new.string == "" and not new.fuzzy
 
 
+@pytest.mark.slow
 def test_new_language_needs_no_code_change(project: Path, handout):
     # pt_BR now ships a full catalog; start from none, as for a language nobody has begun.
     shutil.rmtree(project / "locales/pt_BR", ignore_errors=True)
@@ -140,6 +142,7 @@ def test_new_language_needs_no_code_change(project: Path, handout):
 @pytest.mark.parametrize("lang, month, name", [
     ("es", "noviembre", "Español"), ("fr", "novembre", "Français"), ("de", "November", "Deutsch"),
     ("zh_Hans", "11月", "中文"), ("ar", "نوفمبر", "العربية")])
+@pytest.mark.slow
 def test_dates_and_language_names_come_from_babel(project: Path, handout, lang, month, name):
     run = handout("build", "--topic", "relapsed-refractory", "--lang", lang, "--level", "easy",
                   "--format", "html")
@@ -231,6 +234,7 @@ def test_devanagari_is_shaped_with_its_own_font(project: Path, handout):
     assert "जब मायलोमा वापस आता है" in pdf_text(pdf)
 
 
+@pytest.mark.slow
 def test_updating_twice_keeps_the_previous_english_once_and_leaves_no_stale_comments(
         project: Path, handout):
     """Babel reads `#| msgid` as a comment; a second update must not turn it into `# | msgid`."""

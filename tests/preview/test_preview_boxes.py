@@ -38,6 +38,7 @@ def squeeze(text: str) -> str:
     return re.sub(r"-\s*\n|\s+", "", text)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["fr", "ar", "zh_Hans"])
 def test_one_box_per_entry_and_page_inside_the_page(hub, project: Path, handout, lang: str) -> None:  # type: ignore[no-untyped-def]
     html = built(handout, project, lang, "standard", "html").read_text(encoding="utf-8")
@@ -64,6 +65,7 @@ def test_one_box_per_entry_and_page_inside_the_page(hub, project: Path, handout,
             assert item["key"].endswith("#slide") or deck_only & set(item["comments"]), item["ctx"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["fr", "zh_Hans"])
 def test_each_box_covers_its_text_on_the_right_page_of_the_built_pdf(  # type: ignore[no-untyped-def]
         hub, project: Path, handout, lang: str) -> None:

@@ -66,6 +66,7 @@ def chromium() -> Iterator[object]:
         browser.close()
 
 
+@pytest.mark.slow
 def test_a_saved_translation_shows_without_a_reload_and_a_changed_number_is_pinned(  # type: ignore[no-untyped-def]
         chromium, preview_server: str, project: Path) -> None:
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})

@@ -157,6 +157,7 @@ def test_an_emptied_translation_is_untranslated_and_printed_in_english(hub, proj
     assert any(c.startswith("Level: standard") for c in missing["comments"])
 
 
+@pytest.mark.slow
 def test_a_broken_content_file_is_reported_and_the_last_version_kept(hub, project: Path) -> None:  # type: ignore[no-untyped-def]
     _key, preview = open_preview(hub)
     source = project / "content" / f"{TOPIC}.yaml"
@@ -208,6 +209,7 @@ def build_choice(preview) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     return fitted.fit, fitted.pages
 
 
+@pytest.mark.slow
 def test_a_save_to_a_leaflet_with_a_page_budget_shows_after_one_layout_not_four(  # type: ignore[no-untyped-def]
         hub, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Fitting relapsed-refractory easy (fr) into its 2 pages takes the last of four tiers: the
@@ -281,6 +283,7 @@ def test_a_browser_fetches_the_edited_page_before_the_tier_is_checked(  # type: 
     assert len(layouts) == 2
 
 
+@pytest.mark.slow
 def test_a_save_that_moves_a_budgeted_leaflet_to_another_tier_previews_what_the_build_prints(  # type: ignore[no-untyped-def]
         hub, project: Path) -> None:
     _key, preview = open_preview(hub, level="easy")

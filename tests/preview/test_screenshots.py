@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from .test_preview_core import TOPIC
 
 
+@pytest.mark.slow
 def test_a_png_per_page_with_each_entry_boxed_and_an_index(project: Path, handout) -> None:  # type: ignore[no-untyped-def]
     import pymupdf
     from PIL import Image

@@ -66,6 +66,7 @@ def site(project: Path, tmp_path_factory: pytest.TempPathFactory, render_cache: 
 
 # -- the role ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_translator_sees_the_translator_pages_and_the_library_not_printing_kits_or_the_log(
         site: dict) -> None:
     tina = site["translator"]
@@ -188,6 +189,7 @@ def test_the_dashboard_shows_the_stale_entry_with_its_word_diff_and_line(site: d
     assert re.search(r"relapsed-refractory\s+\d+\.\d · en \d+\.\d \(target ≤ 6\.0\)", plain)
 
 
+@pytest.mark.slow
 def test_the_dashboard_shows_each_qa_error_at_its_po_line(site: dict, project: Path) -> None:
     """A French translation that changed a number (while a translator works on it)."""
     from builder.web.renderer import STAMP_SECONDS
@@ -287,6 +289,7 @@ def test_hostile_uploads_are_refused_with_their_line_and_nothing_is_written(site
     assert tina.get("/translate/es").status_code == 200  # still serving
 
 
+@pytest.mark.slow
 def test_a_good_upload_is_rendered_with_its_own_translation_and_nothing_is_saved(
         site: dict, project: Path) -> None:
     from builder.i18n.upload import preview_upload

@@ -42,6 +42,7 @@ def sign_in(chromium, live_server: str, account: tuple[str, str]):  # type: igno
     return page
 
 
+@pytest.mark.slow
 def test_a_translator_checks_a_broken_po_file_and_sees_file_line_message(
         chromium, live_server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     admin = sign_in(chromium, live_server, ADMIN)

@@ -13,6 +13,7 @@ from .web_helpers import Browser
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
+@pytest.mark.slow
 def test_an_oversized_form_from_a_browser_gets_a_page_and_an_api_client_json(site: dict) -> None:
     admin = site["admin"]
     token = admin.token("/profile")
@@ -43,6 +44,7 @@ def _broken_german(project: Path) -> tuple[str, int]:
     return "locales/de/LC_MESSAGES/clinical-trials.po", line
 
 
+@pytest.mark.slow
 def test_a_broken_catalog_marks_only_its_own_language(project: Path, tmp_path: Path,
                                                        render_cache: Path) -> None:
     from builder.project import Project

@@ -31,6 +31,7 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
 
 # -- accounts, roles, CSRF ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_fresh_database_sends_everyone_to_create_the_first_admin(site: dict) -> None:
     # `site` made the admin through /setup; now /setup is closed and says so
     stranger = Browser(site["app"])
@@ -74,6 +75,7 @@ def test_login_attempts_are_rate_limited(site: dict) -> None:
 
 # -- library, document, print, log ----------------------------------------------------------------
 
+@pytest.mark.slow
 def test_library_searches_in_the_chosen_language_and_shows_availability(site: dict) -> None:
     staff = site["staff"]
     page = staff.get("/library", params={"q": "trasplante", "lang": "es"})

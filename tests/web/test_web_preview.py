@@ -27,6 +27,7 @@ def translator(site):  # type: ignore[no-untyped-def]
     return account
 
 
+@pytest.mark.slow
 def test_the_preview_is_for_translators_and_administrators(site, translator) -> None:  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
@@ -38,6 +39,7 @@ def test_the_preview_is_for_translators_and_administrators(site, translator) -> 
     assert site["admin"].get(BASE + "/state.json").status_code == 200
 
 
+@pytest.mark.slow
 def test_a_signed_in_translator_sees_pages_boxes_and_entries(translator) -> None:  # type: ignore[no-untyped-def]
     from PIL import Image
 

@@ -49,6 +49,7 @@ def stored(site: dict) -> Profile:
     ("name", "Clinic <script>alert(1)</script>", "name"),
     ("languages", "en, not a language", "not a language code"),
 ])
+@pytest.mark.slow
 def test_profile_is_checked_by_the_cli_rules_and_nothing_is_saved(site: dict, field: str, value: str,
                                                                   message: str) -> None:
     before = stored(site)
@@ -99,6 +100,7 @@ def test_import_names_an_unknown_key_and_keeps_the_profile(site: dict) -> None:
     assert restored.status_code == 200
 
 
+@pytest.mark.slow
 def test_concurrent_profile_edits_the_second_is_refused(site: dict) -> None:
     first = profile_form(site, phone="+1 555 0101")
     second = profile_form(site, phone="+1 555 0102")
@@ -132,6 +134,7 @@ def test_a_kit_is_printed_as_one_leaflet_logged_and_shows_later_changes(site: di
     assert "Changed since it was last printed" not in staff.get("/kits").text
 
 
+@pytest.mark.slow
 def test_a_kit_shows_when_its_content_changed_since_it_was_last_printed(
         project: Path, tmp_path: Path, render_cache: Path) -> None:
     from builder.project import Project

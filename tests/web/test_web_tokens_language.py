@@ -37,6 +37,7 @@ def api_status(site: dict, token: str) -> int:
     return int(script.get("/api/documents", headers={"Authorization": f"Bearer {token}"}).status_code)
 
 
+@pytest.mark.slow
 def test_each_account_makes_and_revokes_its_own_tokens(site: dict) -> None:
     staff, admin = site["staff"], site["admin"]
     ward = make_token(staff, "ward script")

@@ -510,6 +510,7 @@ def check_content_deck(doc: Doc, data: bytes) -> None:
 
 @pytest.mark.parametrize("level", [pytest.param("easy", marks=pytest.mark.slow), "standard",
                                    pytest.param("detailed", marks=pytest.mark.slow)])
+@pytest.mark.slow
 def test_every_content_deck_in_english(level: str) -> None:
     for doc, data in content_decks("en", level):
         check_content_deck(doc, data)

@@ -55,6 +55,7 @@ def slide_text(slide) -> str:
     return "\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
 
 
+@pytest.mark.slow
 def test_a_session_deck_has_the_presenter_slides_in_order(built: Path) -> None:
     shown = titles(deck(built, "en"))
     assert shown[1] == "Welcome" and shown[2] == "What we will talk about"
