@@ -300,27 +300,18 @@ class Renderer:
         return self.cache / prepared.digest[:2] / f"{prepared.digest}.{ext}"
 
     def cached(self, prepared: Prepared) -> bytes | None:
-        """The file's bytes if it was rendered before: from memory, else from the disk cache
-        (blocks: call it in a thread)."""
+        """The file's bytes if it was rendered before: from memory (`remembered`), else from the
+        disk cache (blocks: call it in a thread)."""
+        data = self.remembered(prepared)
+        if data is not None:
+            return data
         path = self.cached_path(prepared)
-        now = time.monotonic()
-        with self._lock:
-            kept = self._memory.get(path)
-            if kept is not None:
-                self._memory.move_to_end(path)
-                if now - kept[1] < TOUCH_SECONDS:
-                    return kept[0]
-                self._memory[path] = (kept[0], now)
-        if kept is None:
-            try:
-                data = path.read_bytes()
-            except OSError:  # not rendered yet, or just pruned
-                return None
-            self._remember(path, data)
-        else:
-            data = kept[0]
-        with contextlib.suppress(OSError):
-            os.utime(path)  # "last used", for prune (a file pruned meanwhile stays in memory)
+        try:
+            data = path.read_bytes()
+        except OSError:  # not rendered yet, or just pruned
+            return None
+        self._remember(path, data)
+        _touch(path)
         return data
 
     def _remember(self, path: Path, data: bytes) -> None:
