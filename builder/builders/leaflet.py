@@ -191,15 +191,8 @@ def fit(doc: Doc, ctx: RenderContext, fonts: Any = None, images: dict[str, Any] 
     the tier before later (the preview shows a save first, then checks).
     """
     ctx = dataclasses.replace(ctx, assets=ctx.assets.files())  # WeasyPrint reads files
-    tiers = range(len(FIT_MARGINS_MM)) if doc.pages and not doc.large_print else range(1)
-    made: dict[int, Fitted] = {}
-
-    def at(tier: int) -> Fitted:
-        if tier not in made:
-            html = render_html(doc, ctx, tier)
-            document = _layout(doc, ctx, html, fonts, images)
-            made[tier] = Fitted(html, tier, 0, len(document.pages), document)
-        return made[tier]
+    tiers = _tiers(doc)
+    at = _laying_out(doc, ctx, fonts, images)
 
     best = None
     if doc.pages and hint is not None and hint in tiers and len(tiers) > 1:
@@ -252,10 +245,30 @@ def confirm(doc: Doc, ctx: RenderContext, fitted: Fitted, fonts: Any = None,
     if fitted.checked or not doc.pages:
         return fitted
     ctx = dataclasses.replace(ctx, assets=ctx.assets.files())
-    before = len(_layout(doc, ctx, render_html(doc, ctx, fitted.fit - 1), fonts, images).pages)
-    if before > doc.pages if fitted.pages <= doc.pages else before > fitted.pages:
+    at = _laying_out(doc, ctx, fonts, images, {fitted.fit: fitted})
+    if _from_hint(doc.pages, _tiers(doc), fitted.fit, at, check=True) is fitted:
         return dataclasses.replace(fitted, checked=True)
     return fit(doc, ctx, fonts, images)
+
+
+def _tiers(doc: Doc) -> range:
+    """The fit tiers `fit` may try: all with a page budget, in regular print; else tier 0."""
+    return range(len(FIT_MARGINS_MM)) if doc.pages and not doc.large_print else range(1)
+
+
+def _laying_out(doc: Doc, ctx: RenderContext, fonts: Any, images: dict[str, Any] | None,
+                made: dict[int, Fitted] | None = None) -> Callable[[int], Fitted]:
+    """A function from a fit tier to the leaflet laid out at it, each tier laid out once."""
+    made = {} if made is None else made
+
+    def at(tier: int) -> Fitted:
+        if tier not in made:
+            html = render_html(doc, ctx, tier)
+            document = _layout(doc, ctx, html, fonts, images)
+            made[tier] = Fitted(html, tier, 0, len(document.pages), document)
+        return made[tier]
+
+    return at
 
 
 def _layout(doc: Doc, ctx: RenderContext, html: str, fonts: Any = None,
