@@ -259,7 +259,8 @@ def load_inputs(options: Options, langs: Iterable[str], lib: Library | None = No
     for lang, loaded in list(catalogs.items()):
         # Every translation is set in an installed font, for decks and leaflets alike: a
         # character no font has is reported at its .po line, before anything is rendered.
-        places = [(Where(display_path(c.path), e.line), e.msgstr) for c in loaded.files
+        places = [(Where(shown, e.line), e.msgstr)
+                  for c, shown in ((c, display_path(c.path)) for c in loaded.files)
                   for e in c.entries.values() if e.msgstr and not e.fuzzy]
         found = coverage_problems(language(lang), "", places)
         if found and broken is not None:
