@@ -273,6 +273,7 @@ class _Connection:
         self.port, self.token = port, token
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.timing: dict[str, float] = {}  # the last answer's Server-Timing, in seconds
 
     async def post(self, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
         if self.writer is None or self.writer.is_closing():
@@ -285,6 +286,7 @@ class _Connection:
         head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
         status = int(head[0].split()[1])
         headers = dict(line.lower().split(": ", 1) for line in head[1:] if ": " in line)
+        self.timing = _server_timing(headers.get("server-timing", ""))
         if headers.get("transfer-encoding") == "chunked":
             content = b""
             while size := int((await self.reader.readline()).strip(), 16):
@@ -303,11 +305,21 @@ class _Connection:
             self.writer = None
 
 
+def _server_timing(header: str) -> dict[str, float]:
+    """`prepare;dur=1.5, render;dur=300` → {"prepare": 0.0015, "render": 0.3}."""
+    timing = {}
+    for part in header.split(","):
+        name, _, dur = part.strip().partition(";dur=")
+        with contextlib.suppress(ValueError):
+            timing[name] = float(dur) / 1000
+    return timing
+
+
 async def _client(connection: _Connection, bodies: list[dict[str, Any]], once: bool, stop_at: float,
                   times: list[float], errors: list[str],
-                  which: list[int] | None = None) -> None:
+                  details: list[dict[str, float]] | None = None) -> None:
     """One load client: asks for `bodies` in turn (each once if `once`) until `stop_at`;
-    `which` gets the index in `bodies` of each time in `times`."""
+    `details` gets the server's own timing (Server-Timing) of each time in `times`."""
     count = 0
     while time.monotonic() < stop_at and not (once and count >= len(bodies)):
         start = time.perf_counter()
@@ -319,8 +331,8 @@ async def _client(connection: _Connection, bodies: list[dict[str, Any]], once: b
         else:
             if status == 200 and content[:5] == b"%PDF-":
                 times.append(time.perf_counter() - start)
-                if which is not None:
-                    which.append(count % len(bodies))
+                if details is not None:
+                    details.append(connection.timing)
             else:
                 errors.append(f"{status}: {content[:80]!r}")
         count += 1
@@ -333,12 +345,13 @@ async def _warm(port: int, token: str, bodies: list[dict[str, Any]]) -> None:
         sys.exit(f"bench: a warm-up render failed: {results}")
 
 
-async def _alone(port: int, token: str, bodies: list[dict[str, Any]]) -> tuple[list[float], list[str]]:
+async def _alone(port: int, token: str, bodies: list[dict[str, Any]],
+                 details: list[dict[str, float]] | None = None) -> tuple[list[float], list[str]]:
     """`bodies` asked for one at a time, by one client, on a server doing nothing else."""
     connection = _Connection(port, token)
     times: list[float] = []
     failed: list[str] = []
-    await _client(connection, bodies, True, float("inf"), times, failed)
+    await _client(connection, bodies, True, float("inf"), times, failed, details)
     connection.close()
     return times, failed
 
@@ -346,14 +359,15 @@ async def _alone(port: int, token: str, bodies: list[dict[str, Any]]) -> tuple[l
 async def _drive(  # noqa: PLR0913, PLR0917 - the load's settings and the lists it fills, named
         port: int, token: str, server_pid: int, plans: list[tuple[str, list[dict[str, Any]]]],
                  seconds: float, positions: list[int], timings: dict[str, list[float]],
-                 errors: list[str], peak: list[tuple[float, float]]) -> list[tuple[dict[str, Any], float]]:
+                 errors: list[str], peak: list[tuple[float, float]],
+) -> list[tuple[dict[str, Any], float, dict[str, float]]]:
     """The load for `seconds`: `plans`, one client each, all at once; an uncached client goes
     on from `positions[n]` in its list. Adds to `timings`, `errors` and `peak` (memory samples);
-    returns the uncached documents answered, each with its time."""
+    returns the uncached documents answered, each with its time and the server's timing."""
     peak.append(_rss_mb(server_pid))
     stop_at = time.monotonic() + seconds
     connections = [_Connection(port, token) for _plan in plans]
-    done: list[tuple[dict[str, Any], float]] = []
+    done: list[tuple[dict[str, Any], float, dict[str, float]]] = []
 
     async def client(n: int) -> None:
         kind, bodies = plans[n]
@@ -367,7 +381,7 @@ async def _drive(  # noqa: PLR0913, PLR0917 - the load's settings and the lists 
             before = len(times)
             await _client(connections[n], [body], True, stop_at, times, errors)
             if len(times) > before:
-                done.append((body, times[-1]))
+                done.append((body, times[-1], connections[n].timing))
 
     clients = asyncio.gather(*(client(n) for n in range(len(plans))))
     while not clients.done():
@@ -465,22 +479,29 @@ def load(work: Path, seconds: float = LOAD_SECONDS) -> list[tuple[str, str, str,
         errors: list[str] = []
         peak: list[tuple[float, float]] = []
         pairs: list[tuple[float, float]] = []  # (under load, alone) per document
-        cpu = 0.0
+        # per document: the request, the server's timing under load and alone
+        parts: list[tuple[dict[str, Any], dict[str, float], dict[str, float]]] = []
+        cpu = clients_cpu = 0.0
         render_cpu = [0.0, 0.0]  # the workers' CPU seconds: under load, alone
         for _round in range(LOAD_ROUNDS):
             before, workers = _cpu_seconds(server.pid), _workers_cpu(server.pid)
+            mine = _cpu_seconds(os.getpid())
             rendered = asyncio.run(_drive(port, token, server.pid, plans, seconds / LOAD_ROUNDS,
                                           positions, timings, errors, peak))
             cpu += _cpu_seconds(server.pid) - before
+            clients_cpu += _cpu_seconds(os.getpid()) - mine
             render_cpu[0] += _workers_cpu(server.pid) - workers
             step = -(-len(rendered) * LOAD_ROUNDS // ALONE_KEPT) or 1  # at most ALONE_KEPT in all
             kept = rendered[::step]
             workers = _workers_cpu(idle.pid)
-            alone, failed = asyncio.run(_alone(idle_port, token, [body for body, _t in kept]))
+            details: list[dict[str, float]] = []
+            alone, failed = asyncio.run(_alone(idle_port, token, [body for body, _t, _s in kept],
+                                               details))
             render_cpu[1] += _workers_cpu(idle.pid) - workers
             if failed or len(alone) != len(kept):
                 sys.exit(f"bench: a render on the idle server failed: {failed[:1]}")
-            pairs += [(under, one) for (_body, under), one in zip(kept, alone, strict=True)]
+            pairs += [(under, one) for (_body, under, _s), one in zip(kept, alone, strict=True)]
+            parts += [(body, s, d) for (body, _u, s), d in zip(kept, details, strict=True)]
         alive = server.poll() is None
     finally:
         _stop(server)
@@ -518,9 +539,32 @@ def load(work: Path, seconds: float = LOAD_SECONDS) -> list[tuple[str, str, str,
          f"{render_cpu[1] / max(len(pairs), 1) * 1000:.0f} ms", "-", True),
         ("(info) server CPU per request under load (all kinds; renders are the workers')",
          f"{cpu / max(total, 1) * 1000:.2f} ms ({cpu / seconds:.2f} of a core)", "-", True),
+        ("(info) an uncached leaflet in the server, median ms under load / alone "
+         "(Server-Timing: checks and localizing, render in a worker, print log)",
+         ", ".join(f"{name} {median([u.get(name, 0) for _b, u, _a in parts]) * 1000:.0f}/"
+                   f"{median([a.get(name, 0) for _b, _u, a in parts]) * 1000:.0f}"
+                   for name in ("prepare", "render", "log")), "-", True),
+        ("(info) the 3 highest ratios: leaflet, ratio, ms under load / alone",
+         "; ".join(_worst(parts, ratios, 3)), "-", True),
+        ("(info) the load clients' own CPU (this process; on a real network, other machines)",
+         f"{clients_cpu / seconds:.2f} of a core", "-", True),
         ("(info) load average (1 min) before / after the web load",
          f"{load_before:.1f} / {load_after:.1f}", "-", True),
     ]
+
+
+def _worst(parts: list[tuple[dict[str, Any], dict[str, float], dict[str, float]]],
+           ratios: list[float], count: int) -> list[str]:
+    """The `count` leaflets with the highest ratio, each with where its time went."""
+    rows = []
+    for ratio, (body, under, alone) in sorted(zip(ratios, parts, strict=True),
+                                              key=lambda row: -row[0])[:count]:
+        name = (f"{body['topic']} {body['lang']} {body['level']} {body['paper']}"
+                f"{' large' if body['large_print'] else ''}")
+        spent = " ".join(f"{key} {under.get(key, 0) * 1000:.0f}/{alone.get(key, 0) * 1000:.0f}"
+                         for key in ("prepare", "render", "log"))
+        rows.append(f"{name} {ratio:.2f}x ({spent})")
+    return rows
 
 
 # -- the translators' live preview -------------------------------------------------------------

@@ -208,6 +208,16 @@ def test_api_lists_documents_and_renders_one(site: dict, token: str, tmp_path: P
     assert deck.status_code == 200 and deck.content[:2] == b"PK"
     with site["db"]() as db:
         assert db.scalar(select(func.count()).select_from(PrintRecord)) == before + 2
+    # Where the time went (Server-Timing): a render shows its parts; the same file again comes
+    # from the cache, with no render.
+    for timing in (answer.headers["server-timing"], deck.headers["server-timing"]):
+        parts = [part.split(";dur=")[0] for part in timing.split(", ")]
+        assert parts in (["prepare"], ["prepare", "render", "log"]), timing
+        assert all(float(part.split(";dur=")[1]) >= 0 for part in timing.split(", "))
+    again = client.post("/api/render", headers=auth, json={"bundle": "new-relapse", "format": "pptx"})
+    assert again.content == deck.content
+    assert again.headers["server-timing"].startswith("prepare;dur=")
+    assert "render" not in again.headers["server-timing"]
 
 
 def test_api_errors_are_json_with_the_cli_messages(site: dict, token: str, handout) -> None:  # type: ignore[no-untyped-def]

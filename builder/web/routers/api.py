@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -116,13 +117,21 @@ async def render(request: Request, body: RenderRequest) -> Response:
                 record(db, account, prepared, data, body.copies, False, kind, doc_id)
             return account, clinic, prepared, data
 
+    began = time.perf_counter()
     account, clinic, prepared, data = await run_in_threadpool(start)
+    timing = [("prepare", time.perf_counter() - began)]
     if data is None:
         data = await state.renderer.render(clinic, prepared)
+        timing.append(("render", time.perf_counter() - began - sum(t for _n, t in timing)))
 
         def log() -> None:
             with state.sessions() as db:
                 record(db, account, prepared, data, body.copies, False, kind, doc_id)
 
         await run_in_threadpool(log)
-    return as_file(prepared, data, doc_id)
+        timing.append(("log", time.perf_counter() - began - sum(t for _n, t in timing)))
+    response = as_file(prepared, data, doc_id)
+    # where the time went, for a script's own figures and a browser's network panel
+    response.headers["Server-Timing"] = ", ".join(f"{name};dur={seconds * 1000:.1f}"
+                                                  for name, seconds in timing)
+    return response
