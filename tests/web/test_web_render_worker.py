@@ -51,3 +51,96 @@ def test_a_worker_forgets_kept_fonts_when_the_project_changes(monkeypatch: pytes
     monkeypatch.setattr(renderer, "load_inputs", lambda *a, **k: object())
     renderer._worker_inputs(str(REPO), str(Path("clinic.yaml")), "1")
     assert not kept.images and kept.fonts_for("") is not first
+
+
+_SETTLED = """
+import gc, os, sys
+from builder.web import renderer
+from builder.web.renderer import Renderer, Spec
+from builder.project import Project
+from pathlib import Path
+root = Path(sys.argv[1])
+renderer._worker_start(os.getppid(), os.getpriority(os.PRIO_PROCESS, 0), False)
+stamp = Renderer(Project(root), root / ".cache", 1).stamp()
+clinic = str(root / "templates" / "clinic" / "demo.yaml")
+for lang in ("en", "ar"):
+    renderer._worker_render(str(root), clinic, stamp, Spec("topic", "questions-to-ask", lang, "easy"))
+    # what the render left is collected and frozen: nothing for Python to find later
+    print(gc.collect(), len(gc.get_objects(generation=2)), gc.get_freeze_count() > 0)
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_collects_a_renders_garbage_before_the_next_render_starts() -> None:
+    """A full garbage collection that Python starts by itself in the middle of a render scanned
+    the worker's whole heap (every language's inputs): ~180 ms on whichever render was running.
+    The worker collects after each render instead, and freezes what stays."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _SETTLED, str(REPO)], capture_output=True,
+                          text=True, check=False, timeout=300, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for line in done.stdout.splitlines():
+        found, unfrozen, frozen = line.split()
+        assert (int(found), frozen) == (0, "True"), line  # no garbage left for later
+        assert int(unfrozen) < 1000, line  # the old generation holds next to nothing to scan
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("own_session", [True, False])
+def test_a_service_puts_renders_before_cached_answers(tmp_path: Path, own_session: bool) -> None:
+    """Started in a session of its own (as a service is), the server lowers its own scheduling
+    group (Linux autogroup) and gives each render worker a session of its own, run as batch work:
+    a flood of cached answers, on however many threads, weighs less than one render. Started
+    in a terminal's session, it leaves that session's priority as it was."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    group = Path("/proc/self/autogroup")
+    if not group.exists():
+        pytest.skip("no autogroup scheduling on this kernel")
+    from .web_helpers import free_port
+
+    port = free_port()
+    before = group.read_text().split()[-1]
+    server = subprocess.Popen([sys.executable, "-m", "builder", "serve", "--port", str(port),
+                               "--db", f"sqlite:///{tmp_path / 'web.db'}", "--workers", "2",
+                               "--project", str(REPO)], cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(REPO)},
+                              start_new_session=own_session)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/login", timeout=10)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.2)
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        workers = [int(pid) for pid in children
+                   if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+        assert len(workers) == 2
+        while not all(Path(f"/proc/{w}/cmdline").exists() and _started(w) for w in workers):
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.2)
+        nice = int(Path(f"/proc/{server.pid}/autogroup").read_text().split()[-1])
+        if own_session:
+            assert nice == min(19, int(before) + 5)  # GROUP_RENDERS_FIRST
+            assert all(os.getsid(w) == w for w in workers)
+            assert all(os.sched_getscheduler(w) == os.SCHED_BATCH for w in workers)
+        else:
+            assert group.read_text().split()[-1] == before  # our own session: untouched
+            assert all(os.getsid(w) == os.getsid(server.pid) for w in workers)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def _started(pid: int) -> bool:
+    """A render worker past its start-up: `_worker_start` ends by starting a second thread."""
+    return len(list(Path(f"/proc/{pid}/task").iterdir())) >= 2
