@@ -17,14 +17,26 @@ LANGS = ["en", "es", "fr", "de", "ar", "zh_Hans"]  # every shipped language
 BUNDLES = ["new-relapse", "treatment-options", "living-with-rrmm", "support-group-session"]
 
 
-def copy_project(target: Path, locales: bool = True) -> Path:
-    """content/, templates/ and (optionally) locales/ of the repository, copied to `target`."""
+def copy_project(target: Path, locales: bool = True, fonts: Path | None = None) -> Path:
+    """content/, templates/ and (optionally) locales/ of the repository, copied to `target`;
+    with `fonts` (the `font_subsets` fixture), the CJK subsets a build would make, linked in."""
     for name in ("content", "templates") + (("locales",) if locales else ()):
         shutil.copytree(REPO / name, target / name,
                         ignore=shutil.ignore_patterns("*.mo", "__pycache__"))
     if not locales:
         (target / "locales").mkdir()
+    if fonts is not None:
+        link_fonts(fonts, target)
     return target
+
+
+def link_fonts(fonts: Path, root: Path) -> None:
+    """The font subsets in `fonts` in `root`'s cache, as a second build finds them: named by
+    what they hold (builder/fonts.py), so a build that needs other characters makes its own."""
+    cache = root / ".cache" / "fonts"
+    cache.mkdir(parents=True, exist_ok=True)
+    for font in fonts.glob("*.otf"):  # never written to: a build replaces a file, if anything
+        os.link(font, cache / font.name)
 
 
 @dataclass
@@ -36,11 +48,7 @@ class Run:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, font_subsets: Path) -> Iterator[Path]:
-    root = copy_project(tmp_path / "project")
-    fonts = root / ".cache" / "fonts"
-    fonts.mkdir(parents=True)
-    for font in font_subsets.glob("*.otf"):  # as a second build finds them; never written to
-        os.link(font, fonts / font.name)
+    root = copy_project(tmp_path / "project", fonts=font_subsets)
     monkeypatch.chdir(root)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     yield root
@@ -84,7 +92,8 @@ def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, *builds: list[str],
-               prepare: Callable[[Path], None] = lambda _root: None) -> Path:
+               prepare: Callable[[Path], None] = lambda _root: None,
+               fonts: Path | None = None) -> Path:
     """A copy of the project with `builds` (handout build arguments) run in it into its `out/`,
     once per test run. Every xdist worker asks for it; the first builds it while holding a file
     lock, the others wait and read the same files (built for the tests to read, never change).
@@ -99,7 +108,7 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, *builds: lis
         if not (root / ".built").is_file():
             if root.exists():  # a worker that died half-way through
                 shutil.rmtree(root)
-            copy_project(root)
+            copy_project(root, fonts=fonts)
             prepare(root)
             for args in builds:
                 assert main(["build", "--project", str(root), "--out", str(root / "out"),
@@ -132,19 +141,20 @@ def each(option: str, values: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def matrix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def matrix(tmp_path_factory: pytest.TempPathFactory, font_subsets: Path) -> Path:
     """The four bundles (all eleven topics) as PDF, every language and level, verified."""
     root = built_once(tmp_path_factory, "matrix",
                       ["--format", "pdf", "--verify", "--jobs", "2", "--quiet",
-                       *each("--bundle", BUNDLES), *each("--lang", LANGS)])
+                       *each("--bundle", BUNDLES), *each("--lang", LANGS)], fonts=font_subsets)
     return root / "out"
 
 
 @pytest.fixture(scope="session")
-def leaflet_per_language(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def leaflet_per_language(tmp_path_factory: pytest.TempPathFactory, font_subsets: Path) -> Path:
     """relapsed-refractory at the standard level in every shipped language, PDF and HTML: built
     once for the engine and accessibility checks, which read the same leaflets."""
     root = built_once(tmp_path_factory, "one-per-language",
                       ["--format", "pdf", "--format", "html", "--topic", "relapsed-refractory",
-                       "--level", "standard", "--jobs", "2", "--quiet", *each("--lang", LANGS)])
+                       "--level", "standard", "--jobs", "2", "--quiet", *each("--lang", LANGS)],
+                      fonts=font_subsets)
     return root / "out"

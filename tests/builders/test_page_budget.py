@@ -156,12 +156,12 @@ def keep_together_problems(pdf: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def leaflets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def leaflets(tmp_path_factory: pytest.TempPathFactory, font_subsets: Path) -> Path:
     """The first leaflet (easy new-relapse) in en, es, ar on A4 and Letter, and at every level
     in en; the easy relapsed-refractory leaflet in one language per script; questions-to-ask."""
     from builder.cli import main
 
-    root = copy_project(tmp_path_factory.mktemp("budget"))
+    root = copy_project(tmp_path_factory.mktemp("budget"), fonts=font_subsets)
     common = ["build", "--project", str(root), "--format", "pdf", "--jobs", "2", "--quiet",
               "--verify"]
     first = [a for lang in FIRST for a in ("--lang", lang)]
@@ -458,11 +458,11 @@ def test_a_paragraph_broken_over_two_pages_is_not_reported_missing(project: Path
 # -- the whole matrix (slow) -------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def topic_matrix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def topic_matrix(tmp_path_factory: pytest.TempPathFactory, font_subsets: Path) -> Path:
     """Every topic as PDF, in every language of the matrix and every level."""
     from builder.cli import main
 
-    root = copy_project(tmp_path_factory.mktemp("topics"))
+    root = copy_project(tmp_path_factory.mktemp("topics"), fonts=font_subsets)
     args = ["build", "--project", str(root), "--out", str(root / "out"), "--format", "pdf",
             "--jobs", "2", "--quiet"]
     for topic in sorted(p.stem for p in (root / "content").glob("*.yaml")
@@ -487,14 +487,14 @@ def test_no_leaflet_of_the_matrix_ends_with_end_matter_alone(matrix: Path, topic
 
 
 @pytest.fixture(scope="session")
-def large_print(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def large_print(tmp_path_factory: pytest.TempPathFactory, font_subsets: Path) -> Path:
     """The first leaflet (new-relapse, every level) and the easy relapsed-refractory leaflet in
     large print, in every language the project has."""
     from builder.build import available_langs
     from builder.cli import main
     from builder.project import Project
 
-    root = copy_project(tmp_path_factory.mktemp("large-print"))
+    root = copy_project(tmp_path_factory.mktemp("large-print"), fonts=font_subsets)
     langs = [a for lang in available_langs(Project.at(root)) for a in ("--lang", lang)]
     common = ["build", "--project", str(root), "--out", str(root / "out"), "--format", "pdf",
               "--large-print", "--jobs", "2", "--quiet", *langs]

@@ -65,11 +65,11 @@ def broken(lines: list[str], known: set[str], wanted: dict[str, int]) -> list[st
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def outputs(tmp_path_factory: pytest.TempPathFactory, font_subsets: Path) -> Path:
     return built_once(tmp_path_factory, "unbroken",
                       ["--format", "pdf", "--format", "html", "--format", "pptx", "--level",
                        "standard", "--jobs", "2", "--quiet", *each("--topic", TOPICS),
-                       *each("--lang", LANGS)])
+                       *each("--lang", LANGS)], fonts=font_subsets)
 
 
 def _doc(root: Path, lang: str, topic: str):
