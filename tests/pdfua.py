@@ -150,3 +150,47 @@ def problems(pdf: Path, expected_lang: Callable[[Element], str | None] | None = 
             if want is not None and (element.lang or "").lower() != want.lower():
                 found.append(f"{where}: text in {want!r} but /Lang says {element.lang!r}")
     return found
+
+
+# -- page layout: what a reader sees broken over pages -----------------------------------------
+
+def layout_atoms(pdf: Path) -> list[tuple[int | None, str, str, int]]:
+    """(page, role, text, list number) of headings, paragraphs and list items in reading order."""
+    atoms: list[tuple[int | None, str, str, int]] = []
+    lists = [0]
+
+    def walk(element, in_list: int) -> None:
+        if element.role == "L":
+            lists[0] += 1
+            in_list = lists[0]
+        if element.role in ("H1", "H2", "H3", "H4", "LI"):
+            atoms.append((element.page, element.role, full_text(element).strip()[:50], in_list))
+            if element.role != "LI" or not any(c.role == "L" for c in element.walk()):
+                return
+        elif element.role in ("P", "Figure", "Table") and (full_text(element).strip()
+                                                          or element.role != "P"):
+            atoms.append((element.page, element.role, full_text(element).strip()[:50], in_list))
+            return
+        for child in element.children:
+            walk(child, in_list)
+
+    walk(structure(pdf), 0)
+    return atoms
+
+
+def lonely_list_items(pdf: Path, atoms: list[tuple[int | None, str, str, int]] | None = None,
+                      ) -> list[str]:
+    """Page breaks inside a list that leave a single item of it on one side."""
+    found = []
+    items: dict[int, list[int]] = {}
+    for page, role, _text, number in layout_atoms(pdf) if atoms is None else atoms:
+        if role == "LI" and number and page is not None:
+            items.setdefault(number, []).append(page)
+    for pages in items.values():
+        for page in sorted(set(pages))[:-1] if len(set(pages)) > 1 else []:
+            before = sum(1 for p in pages if p <= page)
+            after = sum(1 for p in pages if p > page)
+            if before == 1 or after == 1:
+                found.append(f"{pdf}: a list of {len(pages)} items breaks after page "
+                                f"{page + 1} with {before} item(s) before and {after} after")
+    return found

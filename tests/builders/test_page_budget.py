@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BUNDLES, LANGS, REPO, copy_project
-from pdfua import full_text, structure
+from pdfua import full_text, layout_atoms, lonely_list_items, structure
 from pypdf import PdfReader
 
 from builder.errors import EXIT_CONTENT, EXIT_OK
@@ -109,50 +109,15 @@ def end_matter_alone(pdf: Path, lang: str) -> str | None:
     return None
 
 
-def _atoms(pdf: Path) -> list[tuple[int | None, str, str, int]]:
-    """(page, role, text, list number) of headings, paragraphs and list items in reading order."""
-    atoms: list[tuple[int | None, str, str, int]] = []
-    lists = [0]
-
-    def walk(element, in_list: int) -> None:
-        if element.role == "L":
-            lists[0] += 1
-            in_list = lists[0]
-        if element.role in ("H1", "H2", "H3", "H4", "LI"):
-            atoms.append((element.page, element.role, full_text(element).strip()[:50], in_list))
-            if element.role != "LI" or not any(c.role == "L" for c in element.walk()):
-                return
-        elif element.role in ("P", "Figure", "Table") and (full_text(element).strip()
-                                                          or element.role != "P"):
-            atoms.append((element.page, element.role, full_text(element).strip()[:50], in_list))
-            return
-        for child in element.children:
-            walk(child, in_list)
-
-    walk(structure(pdf), 0)
-    return atoms
-
-
 def keep_together_problems(pdf: Path) -> list[str]:
     """A heading that ends a page without what it heads; a list broken with one item alone."""
-    atoms = _atoms(pdf)
+    atoms = layout_atoms(pdf)
     problems = []
     for (page_a, role_a, text_a, _), (page_b, _role, _text, _) in itertools.pairwise(atoms):
         if role_a.startswith("H") and page_a is not None and page_b is not None \
                 and page_b > page_a:
             problems.append(f"{pdf}: heading {text_a!r} ends page {page_a + 1}")
-    items: dict[int, list[int]] = {}
-    for page, role, _text, number in atoms:
-        if role == "LI" and number and page is not None:
-            items.setdefault(number, []).append(page)
-    for pages in items.values():
-        for page in sorted(set(pages))[:-1] if len(set(pages)) > 1 else []:
-            before = sum(1 for p in pages if p <= page)
-            after = sum(1 for p in pages if p > page)
-            if before == 1 or after == 1:
-                problems.append(f"{pdf}: a list of {len(pages)} items breaks after page "
-                                f"{page + 1} with {before} item(s) before and {after} after")
-    return problems
+    return problems + lonely_list_items(pdf, atoms)
 
 
 @pytest.fixture(scope="module")

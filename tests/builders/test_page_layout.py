@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 
 import pytest
 from conftest import BUNDLES, LANGS, REPO, built_once
-from pdfua import structure
+from pdfua import lonely_list_items
 
 from builder.errors import EXIT_OK
 
@@ -43,41 +43,6 @@ def short_last_page(pdf: Path) -> str | None:
             return None
         lines = body_lines(doc[-1])
         return f"{pdf}: the last page holds only {lines}" if len(lines) < 3 else None
-
-
-def lonely_list_items(pdf: Path) -> list[str]:
-    """Page breaks inside a list that leave a single item on one side."""
-    atoms: list[tuple[int | None, bool, str]] = []  # (page, is a list item, text)
-
-    def walk(element) -> None:
-        if element.role == "LI":
-            from pdfua import full_text
-
-            atoms.append((element.page, True, full_text(element).strip()[:50]))
-            return
-        if element.role in ("P", "H1", "H2", "H3", "H4", "Figure", "Caption") and \
-                (element.text.strip() or element.role == "Figure"):
-            atoms.append((element.page, False, element.text.strip()[:50]))
-        for child in element.children:
-            walk(child)
-
-    walk(structure(pdf))
-    problems = []
-    for i in range(1, len(atoms)):
-        (page_a, item_a, _), (page_b, item_b, text_b) = atoms[i - 1], atoms[i]
-        if page_a == page_b or not (item_a and item_b):
-            continue
-        before = after = 0
-        j = i - 1
-        while j >= 0 and atoms[j][1] and atoms[j][0] == page_a:
-            before, j = before + 1, j - 1
-        j = i
-        while j < len(atoms) and atoms[j][1] and atoms[j][0] == page_b:
-            after, j = after + 1, j + 1
-        if before == 1 or after == 1:
-            problems.append(f"{pdf}: a list breaks from page {page_a + 1} to {page_b + 1} with "
-                            f"{before} item(s) before and {after} after ({text_b!r})")
-    return problems
 
 
 @pytest.fixture(scope="module")
