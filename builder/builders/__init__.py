@@ -6,11 +6,14 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import quote
 
 from builder.document import Doc
 from builder.errors import ConfigError, Problem, UsageError
+
+if TYPE_CHECKING:
+    from builder.builders.leaflet import KeptFonts
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class RenderContext:
     """What every builder may read besides the document: the project's own assets.
 
     Plain, shared, never changed: builders run with it in threads, processes and cluster workers.
+    The one exception is `kept`, which a process that renders one document at a time (a web
+    render worker) sets on its own context: fonts and images it keeps between documents.
     """
 
     templates: Path
@@ -78,6 +83,7 @@ class RenderContext:
     layout_names: dict[str, str] = field(default_factory=dict)
     charsets: dict[str, str] = field(default_factory=dict)  # lang -> characters its text uses
     assets: Assets = field(default_factory=Assets)
+    kept: KeptFonts | None = field(default=None, compare=False, repr=False)
 
 
 class Builder(Protocol):

@@ -29,8 +29,9 @@ class KeptFonts:
 
     One configuration per set of @font-face rules: a large font is subset to each document's
     characters under the same family name, and one configuration holding two subsets of a
-    family could lay a character out in the subset that lacks it. Bounded; `clear` when the
-    project's files change (an image file may change under its name)."""
+    family could lay a character out in the subset that lacks it. Bounded. Passed to `layout`
+    on the process's own `RenderContext.kept`, and dropped with it when the project's files
+    change (an image file may change under its name)."""
 
     KEPT = 8
     FACES = re.compile(r"@font-face\s*\{[^}]*\}")
@@ -49,13 +50,6 @@ class KeptFonts:
                 self._fonts.popitem(last=False)
         self._fonts.move_to_end(key)
         return self._fonts[key]
-
-    def clear(self) -> None:
-        self._fonts.clear()
-        self.images.clear()
-
-
-KEPT_FONTS: KeptFonts | None = None  # set by a process that renders one document at a time
 
 
 def asset_fetcher(roots: list[Path], files: list[Path]) -> Any:
@@ -282,7 +276,7 @@ def _layout(doc: Doc, ctx: RenderContext, html: str, fonts: Any = None,
     check_coverage(doc.lang, document_text(html), places)
     fetcher = _fetcher(doc, ctx)
     structure_languages()
-    kept = KEPT_FONTS
+    kept = ctx.kept
     if fonts is None and kept is not None:
         fonts, images = kept.fonts_for(html), kept.images
     with weasyprint_warnings_fail(_what(doc)):

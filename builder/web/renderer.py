@@ -96,14 +96,16 @@ def _worker_inputs(root: str, clinic: str, stamp: str) -> Inputs:
     key = f"{clinic}|{stamp}"
     if key not in _WORKER:
         _WORKER.clear()  # one profile and one state of the project at a time: bounded memory
-        from builder.builders import leaflet
+        from builder.builders.leaflet import KeptFonts
 
-        if leaflet.KEPT_FONTS is not None:
-            leaflet.KEPT_FONTS.clear()
         project = Project(Path(root))
         with frozen_after():
-            _WORKER[key] = load_inputs(Options(project=project, clinic=Path(clinic)),
-                                       available_langs(project), broken={})
+            inputs = load_inputs(Options(project=project, clinic=Path(clinic)),
+                                 available_langs(project), broken={})
+            # this process renders one document at a time: it keeps fonts and images between
+            # documents, and forgets them with the inputs when the project's files change
+            _WORKER[key] = dataclasses.replace(
+                inputs, ctx=dataclasses.replace(inputs.ctx, kept=KeptFonts()))
     return _WORKER[key]
 
 
@@ -164,10 +166,7 @@ def _worker_start(server: int, nice: int, own_session: bool) -> None:
         with contextlib.suppress(OSError, AttributeError):  # Linux: throughput, not wake-up speed
             os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
 
-    from builder.builders import leaflet
-
-    leaflet.KEPT_FONTS = leaflet.KeptFonts()  # this process renders one document at a time
-    global _SETTLER  # noqa: PLW0603 - per worker process, like KEPT_FONTS
+    global _SETTLER  # noqa: PLW0603 - this worker process's own, like _WORKER
     _SETTLER = Settler()
 
     def watch() -> None:
