@@ -220,6 +220,47 @@ def test_api_lists_documents_and_renders_one(site: dict, token: str, tmp_path: P
     assert "render" not in again.headers["server-timing"]
 
 
+def _rendered(answer) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the server rendered this file now, by its own account (Server-Timing)."""
+    assert answer.status_code == 200, answer.text[:300]
+    return "render;dur=" in answer.headers["server-timing"]
+
+
+def test_a_rendered_file_is_served_from_memory_within_its_bound(site: dict, token: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file rendered once is answered from the server's memory, even with its cache file gone;
+    memory holds at most MEMORY_BYTES, least recently used out, and a file pushed out of both
+    memory and disk is rendered again, the same bytes."""
+    from builder.web import renderer
+
+    state, client = site["app"].state.web, site["staff"].client
+    auth = {"Authorization": f"Bearer {token}"}
+    first = {"topic": "questions-to-ask", "lang": "de", "level": "detailed", "paper": "a4"}
+    other = {"topic": "questions-to-ask", "lang": "de", "level": "standard", "paper": "a4"}
+    answer = client.post("/api/render", headers=auth, json=first)
+    again = client.post("/api/render", headers=auth, json=first)
+    assert not _rendered(again) and again.content == answer.content
+    with state.sessions() as db:
+        clinic = state.clinic_path(db)
+    spec = renderer.Spec("topic", "questions-to-ask", "de", "detailed", paper="a4")
+    on_disk = state.renderer.cached_path(state.renderer.prepare(clinic, spec))
+    on_disk.unlink()  # pruned, or another instance's disk: memory still has it
+    from_memory = client.post("/api/render", headers=auth, json=first)
+    assert not _rendered(from_memory) and from_memory.content == answer.content
+    assert not on_disk.exists()  # served without a disk read or a render
+    # Room for eight files of this size (a file over an eighth is never kept): eight newer
+    # ones push the first out of memory.
+    size = len(answer.content)
+    monkeypatch.setattr(renderer, "MEMORY_BYTES", 8 * size)
+    _rendered(client.post("/api/render", headers=auth, json=other))
+    for n in range(8):
+        state.renderer._remember(on_disk.with_name(f"newer-{n}.pdf"), b"%" * size)
+    assert state.renderer._memory_bytes <= 8 * size
+    rendered_again = client.post("/api/render", headers=auth, json=first)
+    assert _rendered(rendered_again)
+    assert rendered_again.content[:5] == b"%PDF-" and len(rendered_again.content) > 1000
+
+
 def test_api_errors_are_json_with_the_cli_messages(site: dict, token: str, handout) -> None:  # type: ignore[no-untyped-def]
     auth = {"Authorization": f"Bearer {token}"}
     answer = site["staff"].client.post("/api/render", headers=auth,
