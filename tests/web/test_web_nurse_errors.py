@@ -69,6 +69,11 @@ def test_a_broken_catalog_marks_only_its_own_language(project: Path, tmp_path: P
         assert rows
         for code, row in rows:
             assert (where in row) == (code == "de"), (code, row[:300])
+        # the German library says so at the top, with what to fix, before the English titles
+        alert = re.search(r'<div class="alert" role="alert">(.*?)</div>', library.text, re.S)
+        assert (alert is not None) == (lang == "de"), lang
+        if alert is not None:
+            assert "Deutsch" in alert.group(1) and where in alert.group(1)
     # Spanish still prints; German says why it cannot, with the same message
     spanish = staff.get("/documents/topic/clinical-trials", params={"lang": "es"})
     assert spanish.status_code == 200

@@ -55,6 +55,8 @@ def library(request: Request, q: str = "", lang: str = "", level: str = "", audi
     words = [w for w in q.casefold().split() if w][:20]
     rows = [row for row in documents(request, db)
             if (not audience or row["audience"] == audience) and matches(row, words, lang, level or None)]
+    # a language whose catalogs cannot be used: said once, at the top, not only in its cells
+    broken = [str(p) for p in state.renderer.broken(state.clinic_path(db)).get(lang, [])]
     return page(request, "library.html", user=user, rows=rows, q=q[:200], lang=lang, level=level,
                 audience=audience, langs=langs, levels=LEVELS, audiences=AUDIENCES,
-                shown_levels=[level] if level else list(LEVELS))
+                shown_levels=[level] if level else list(LEVELS), broken=broken)
