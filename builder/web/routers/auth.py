@@ -38,8 +38,8 @@ def login_page(request: Request, db: Session = Depends(get_db)) -> Response:
 async def login(request: Request, db: Session = Depends(get_db)) -> Response:
     form = await checked_form(request)
     name, password = _text(form, "name", 64), _text(form, "password")
-    try:
-        user = authenticate(db, name, password, _client(request))
+    try:  # argon2 costs tens of milliseconds of CPU: never in the event loop
+        user = await run_in_threadpool(authenticate, db, name, password, _client(request))
     except RateLimited:
         return page(request, "login.html", status=429, name=name,
                     error=_("Too many failed attempts. Wait 15 minutes, or ask an administrator."))
@@ -72,14 +72,14 @@ def setup_page(request: Request, db: Session = Depends(get_db)) -> Response:
 @router.post("/setup")
 async def setup(request: Request, db: Session = Depends(get_db)) -> Response:
     form = await checked_form(request)
-    if has_admin(db):
+    if await run_in_threadpool(has_admin, db):
         raise HTTPException(409, _("An administrator account already exists. Sign in."))
     name, password = _text(form, "name", 64), _text(form, "password")
     if password != _text(form, "password2"):
         return page(request, "setup.html", status=400, name=name,
                     error=_("The two passwords are not the same."))
     try:
-        user = add_user(db, name, password, admin=True)
+        user = await run_in_threadpool(add_user, db, name, password, admin=True)
     except AccountError as exc:
         return page(request, "setup.html", status=400, name=name, error=str(exc))
     request.session.clear()
@@ -96,13 +96,18 @@ async def ui_language(request: Request, db: Session = Depends(get_db)) -> Respon
         raise HTTPException(400, _("Unknown language for the staff pages."))
     request.session["ui_lang"] = lang
     user_id = request.session.get("user")
-    user = db.get(User, user_id) if isinstance(user_id, int) else None
-    if user is not None:
-        user.ui_lang = lang
-        await run_in_threadpool(db.commit)
+    if isinstance(user_id, int):
+        await run_in_threadpool(_keep_language, db, user_id, lang)
     back = _text(form, "next", 200)
     return RedirectResponse(back if back.startswith("/") and not back.startswith(("//", "/\\")) else "/",
                             status_code=303)
+
+
+def _keep_language(db: Session, user_id: int, lang: str) -> None:
+    user = db.get(User, user_id)
+    if user is not None:
+        user.ui_lang = lang
+        db.commit()
 
 
 @router.get("/accounts")
@@ -124,11 +129,17 @@ async def add_account(request: Request, user: User = Depends(admin_user),
                       db: Session = Depends(get_db)) -> Response:
     form = await checked_form(request)
     role = _text(form, "role", 16) or ("admin" if form.get("admin") else "staff")
+    return await run_in_threadpool(_add_account, request, user, db, role, _text(form, "name", 64),
+                                   _text(form, "password"))
+
+
+def _add_account(request: Request, user: User, db: Session, role: str, name: str,
+                 password: str) -> Response:
+    """The new account (argon2 hashes its password) or the page with why not; in a thread."""
     if role not in ROLES:
         return _accounts(request, user, db, 400, _("Choose staff, translator or administrator."))
     try:
-        add_user(db, _text(form, "name", 64), _text(form, "password"), role == "admin",
-                 role == "translator")
+        add_user(db, name, password, role == "admin", role == "translator")
     except AccountError as exc:
         return _accounts(request, user, db, 400, str(exc))
     return RedirectResponse("/accounts", status_code=303)
@@ -138,7 +149,12 @@ async def add_account(request: Request, user: User = Depends(admin_user),
 async def change_role(request: Request, account_id: int, user: User = Depends(admin_user),
                       db: Session = Depends(get_db)) -> Response:
     form = await checked_form(request)
-    role = _text(form, "role", 16)
+    return await run_in_threadpool(_change_role, request, user, db, account_id,
+                                   _text(form, "role", 16))
+
+
+def _change_role(request: Request, user: User, db: Session, account_id: int,
+                 role: str) -> Response:
     account = db.get(User, account_id)
     if account is None:
         raise HTTPException(404, _("No such account."))
@@ -174,8 +190,11 @@ def tokens(request: Request, revoked: str = "", user: User = Depends(current_use
 async def add_token(request: Request, user: User = Depends(current_user),
                     db: Session = Depends(get_db)) -> Response:
     form = await checked_form(request)
-    label = _text(form, "label", 80).strip()
-    token = await run_in_threadpool(new_api_token, db, user, label)
+    return await run_in_threadpool(_add_token, request, user, db, _text(form, "label", 80).strip())
+
+
+def _add_token(request: Request, user: User, db: Session, label: str) -> Response:
+    token = new_api_token(db, user, label)
     return _tokens_page(request, user, db, new_token=token)  # shown once, never stored
 
 
@@ -183,9 +202,13 @@ async def add_token(request: Request, user: User = Depends(current_user),
 async def revoke_token(request: Request, token_id: int, user: User = Depends(current_user),
                        db: Session = Depends(get_db)) -> Response:
     await checked_form(request)
+    await run_in_threadpool(_revoke, db, user, token_id)
+    return RedirectResponse("/tokens?revoked=1", status_code=303)
+
+
+def _revoke(db: Session, user: User, token_id: int) -> None:
     row = db.get(ApiToken, token_id)
     if row is None or not (user.admin or row.user_id == user.id):
         raise HTTPException(404, _("No such token."))
     db.delete(row)  # the next call with it finds no token: refused at once
-    await run_in_threadpool(db.commit)
-    return RedirectResponse("/tokens?revoked=1", status_code=303)
+    db.commit()

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from builder.markup import check_markup
 from builder.model import LEVELS
@@ -77,6 +78,11 @@ async def add_kit(request: Request, user: User = Depends(current_user),
     name = form.get("name")
     name = name.strip()[:120] if isinstance(name, str) else ""
     chosen = [t for t in form.getlist("topics") if isinstance(t, str)]
+    return await run_in_threadpool(_add_kit, request, user, db, name, chosen)
+
+
+def _add_kit(request: Request, user: User, db: Session, name: str, chosen: list[str]) -> Response:
+    """The new kit, or the page with why not (the library and the database block: in a thread)."""
     lib = web(request).renderer.inputs_lib()
     problem = None
     if not name:
@@ -102,18 +108,18 @@ async def add_kit(request: Request, user: User = Depends(current_user),
 async def print_kit(request: Request, kit_id: int, user: User = Depends(current_user),
                     db: Session = Depends(get_db)) -> Response:
     form = await checked_form(request)
-    kit = _kit(db, kit_id)
+    kit = await run_in_threadpool(_kit, db, kit_id)
     lang, level, fmt, paper, large, copies, ack = print_options(form)
     clinic, prepared = await prepare(request, db, lambda: kit_spec(request, kit, lang, level, fmt,
                                                                    paper, large))
-    found = warnings(info_for(prepared))
+    found = warnings(await run_in_threadpool(info_for, prepared))
     if found and not ack:
         raise HTTPException(409, _("Before printing, read the warnings on the document page and "
                                    "tick the box to confirm: ") + " ".join(found))
     response = await deliver(request, db, user, clinic, prepared, copies, bool(found), "kit", kit.name)
     kit.last_digest, kit.last_lang, kit.last_level = prepared.doc.content_digest, lang, level
     kit.last_printed = utcnow()
-    db.commit()
+    await run_in_threadpool(db.commit)
     return response
 
 
@@ -121,6 +127,10 @@ async def print_kit(request: Request, kit_id: int, user: User = Depends(current_
 async def delete_kit(request: Request, kit_id: int, user: User = Depends(current_user),
                      db: Session = Depends(get_db)) -> Response:
     await checked_form(request)
+    await run_in_threadpool(_delete, db, kit_id)
+    return RedirectResponse("/kits", status_code=303)
+
+
+def _delete(db: Session, kit_id: int) -> None:
     db.delete(_kit(db, kit_id))
     db.commit()
-    return RedirectResponse("/kits", status_code=303)

@@ -47,8 +47,13 @@ def hub_of(request: Request) -> Hub:
 
 async def _open(request: Request, db: Session, lang: str, doc: str, level: str) -> tuple[Hub, Key]:
     hub = hub_of(request)
-    clinic: Path = await run_in_threadpool(web(request).clinic_path, db)
-    db.close()  # an event stream stays open for hours: it must not hold a database connection
+
+    def clinic_path() -> Path:
+        path = web(request).clinic_path(db)
+        db.close()  # an event stream stays open for hours: it must not hold a database connection
+        return path  # (closing hands the connection back with a rollback: a round trip, so here)
+
+    clinic = await run_in_threadpool(clinic_path)
     return hub, await server.open_preview(hub, clinic, lang, doc, level)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from builder.web.db import User
@@ -42,11 +43,16 @@ def profile(request: Request, saved: str = "", user: User = Depends(admin_user),
 
 
 async def _upload(form: FormData, name: str) -> bytes | None:
+    """The uploaded file's bytes; the form's files are closed (a spooled upload is a temporary
+    file: removed now, not when the garbage collector finds it)."""
     item = form.get(name)
-    if isinstance(item, UploadFile) and item.filename:
-        data = await item.read(MAX_LOGO_BYTES + 1)
-        return data
-    return None
+    try:
+        if isinstance(item, UploadFile) and item.filename:
+            data = await item.read(MAX_LOGO_BYTES + 1)
+            return data
+        return None
+    finally:
+        await form.close()
 
 
 def _version(form: FormData) -> int:
@@ -58,25 +64,37 @@ def _version(form: FormData) -> int:
 async def save_profile(request: Request, user: User = Depends(admin_user),
                        db: Session = Depends(get_db)) -> Response:
     form = await checked_form(request)
-    row = current(db, web(request).settings.project)
     fields = {k: v[:2000] for k, v in form.items() if isinstance(v, str)}
+    uploaded = await _upload(form, "logo")
+    return await run_in_threadpool(_save_form, request, user, db, fields, uploaded,
+                                   bool(form.get("remove_logo")), _version(form))
+
+
+def _save_form(request: Request, user: User, db: Session, fields: dict[str, str],
+               uploaded: bytes | None, remove_logo: bool, version: int) -> Response:
+    """Check (the CLI's rules, the logo decoded) and store, or the page with every problem; the
+    database, the checks and the image work block: in a thread."""
+    row = current(db, web(request).settings.project)
     text = from_form(fields, parse(row.yaml))
     logo = row.logo
     try:
-        uploaded = await _upload(form, "logo")
         if uploaded is not None:
             logo = check_logo(uploaded, None)
-        if form.get("remove_logo"):
+        if remove_logo:
             logo = None
-        save(db, _version(form), text, logo, user.name)
+        save(db, version, text, logo, user.name)
     except ProfileError as exc:
         return _page(request, user, db, 400, [str(p) for p in exc.problems],
                      {**form_values(row.yaml), **{k: fields.get(k, "") for k in form_values(row.yaml)}})
     except EditConflict:
-        return _page(request, user, db, 409, [_("Someone else saved the profile while you were "
-                                                "editing it. Their version is shown; make your "
-                                                "change again.")])
+        return _conflict(request, user, db)
     return RedirectResponse("/profile?saved=1", status_code=303)
+
+
+def _conflict(request: Request, user: User, db: Session) -> Response:
+    return _page(request, user, db, 409, [_("Someone else saved the profile while you were "
+                                            "editing it. Their version is shown; make your "
+                                            "change again.")])
 
 
 @router.get("/profile/logo.png")
@@ -103,8 +121,14 @@ def export(request: Request, user: User = Depends(admin_user), db: Session = Dep
 async def import_profile(request: Request, user: User = Depends(admin_user),
                          db: Session = Depends(get_db)) -> Response:
     form = await checked_form(request)
-    row = current(db, web(request).settings.project)
     data = await _upload(form, "file")
+    return await run_in_threadpool(_import, request, user, db, data, _version(form))
+
+
+def _import(request: Request, user: User, db: Session, data: bytes | None,
+            version: int) -> Response:
+    """Check and store an uploaded clinic.yaml, keeping the current logo; in a thread."""
+    row = current(db, web(request).settings.project)
     try:
         if data is None:
             raise ProfileError(_("Choose a clinic.yaml file to import."))
@@ -118,11 +142,9 @@ async def import_profile(request: Request, user: User = Depends(admin_user),
         parsed.pop("logo", None)  # the logo is uploaded, not named; the current one is kept
         from builder.web.profile import dump
 
-        save(db, _version(form), dump(parsed), row.logo, user.name)
+        save(db, version, dump(parsed), row.logo, user.name)
     except ProfileError as exc:
         return _page(request, user, db, 400, [str(p) for p in exc.problems])
     except EditConflict:
-        return _page(request, user, db, 409, [_("Someone else saved the profile while you were "
-                                                "editing it. Their version is shown; make your "
-                                                "change again.")])
+        return _conflict(request, user, db)
     return RedirectResponse("/profile?saved=1", status_code=303)
