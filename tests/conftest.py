@@ -36,7 +36,10 @@ def link_fonts(fonts: Path, root: Path) -> None:
     cache = root / ".cache" / "fonts"
     cache.mkdir(parents=True, exist_ok=True)
     for font in fonts.glob("*.otf"):  # never written to: a build replaces a file, if anything
-        os.link(font, cache / font.name)
+        try:
+            os.link(font, cache / font.name)
+        except OSError:  # another file system
+            shutil.copyfile(font, cache / font.name)
 
 
 @dataclass
@@ -121,9 +124,13 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, *builds: lis
 def font_subsets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The CJK fonts subset to the shipped catalogs' characters (builder/fonts.py), made once per
     run: subsetting takes seconds per font, and a test's copy of the project starts with them."""
+    # The checkout's own subsets, if a build made them (make demo does), are found by the build
+    # below when they hold what today's catalogs need, and made again when not.
+    own = REPO / ".cache" / "fonts"
     root = built_once(tmp_path_factory, "font-subsets",
                       ["--topic", "relapsed-refractory", "--level", "easy", "--format", "html",
-                       "--quiet", *each("--lang", ["zh_Hans", "zh_Hant", "ko"])])
+                       "--quiet", *each("--lang", ["zh_Hans", "zh_Hant", "ko"])],
+                      prepare=lambda root: link_fonts(own, root) if own.is_dir() else None)
     return root / ".cache" / "fonts"
 
 
