@@ -120,26 +120,27 @@ def _moved_to(answer: httpx.Response, where: str) -> None:
     assert answer.headers["location"] == where
 
 
-def test_a_sign_in_checking_its_password_does_not_hold_up_other_pages(
-        server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def _sign_in_slowly(server: str, monkeypatch: pytest.MonkeyPatch, client: httpx.Client,
+                    password: str) -> httpx.Response:
+    """A sign-in whose password check waits until another visitor's page has been answered."""
     gate = Gate()
     monkeypatch.setattr(security, "_hasher", SlowHasher(gate))
+    token = csrf(client, "/login")
+    return answered_meanwhile(server, gate, lambda: client.post(
+        "/login", data={"csrf": token, "name": STAFF[0], "password": password}))
+
+
+def test_a_sign_in_checking_its_password_does_not_hold_up_other_pages(
+        server: str, monkeypatch: pytest.MonkeyPatch) -> None:
     with httpx.Client(base_url=server, timeout=120) as nurse:
-        token = csrf(nurse, "/login")
-        answer = answered_meanwhile(server, gate, lambda: nurse.post(
-            "/login", data={"csrf": token, "name": STAFF[0], "password": STAFF[1]}))
-        _moved_to(answer, "/")
+        _moved_to(_sign_in_slowly(server, monkeypatch, nurse, STAFF[1]), "/")
         assert nurse.get("/library").status_code == 200  # signed in, as before
 
 
 def test_a_wrong_password_is_still_refused_with_its_message(
         server: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    gate = Gate()
-    monkeypatch.setattr(security, "_hasher", SlowHasher(gate))
     with httpx.Client(base_url=server, timeout=120) as visitor:
-        token = csrf(visitor, "/login")
-        answer = answered_meanwhile(server, gate, lambda: visitor.post(
-            "/login", data={"csrf": token, "name": STAFF[0], "password": "not the password"}))
+        answer = _sign_in_slowly(server, monkeypatch, visitor, "not the password")
         assert answer.status_code == 401
         assert "That account name and password do not match." in answer.text
 
