@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -78,7 +79,7 @@ def list_documents(request: Request, user: User = Depends(token_user),
                    db: Session = Depends(get_db)) -> list[dict[str, Any]]:
     """Every topic and bundle, with per language and level what a printed copy would show."""
     out = []
-    for row in documents(request, db):
+    for row in documents(request, web(request).clinic_path(db)):
         grid: dict[str, dict[str, dict[str, Any]]] = {}
         for (lang, level), info in row["cells"].items():
             grid.setdefault(lang, {})[level] = {
@@ -117,21 +118,22 @@ async def render(request: Request, body: RenderRequest) -> Response:
                 record(db, account, prepared, data, body.copies, False, kind, doc_id)
             return account, clinic, prepared, data
 
-    began = time.perf_counter()
+    marks = [("", time.perf_counter())]  # (step just done, when): where the time went
     account, clinic, prepared, data = await run_in_threadpool(start)
-    timing = [("prepare", time.perf_counter() - began)]
+    marks.append(("prepare", time.perf_counter()))
     if data is None:
         data = await state.renderer.render(clinic, prepared)
-        timing.append(("render", time.perf_counter() - began - sum(t for _n, t in timing)))
+        marks.append(("render", time.perf_counter()))
 
         def log() -> None:
             with state.sessions() as db:
                 record(db, account, prepared, data, body.copies, False, kind, doc_id)
 
         await run_in_threadpool(log)
-        timing.append(("log", time.perf_counter() - began - sum(t for _n, t in timing)))
+        marks.append(("log", time.perf_counter()))
     response = as_file(prepared, data, doc_id)
-    # where the time went, for a script's own figures and a browser's network panel
-    response.headers["Server-Timing"] = ", ".join(f"{name};dur={seconds * 1000:.1f}"
-                                                  for name, seconds in timing)
+    # for a script's own figures and a browser's network panel
+    response.headers["Server-Timing"] = ", ".join(
+        f"{name};dur={(end - start) * 1000:.1f}"
+        for (_before, start), (name, end) in itertools.pairwise(marks))
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -21,10 +22,9 @@ def home(user: User = Depends(current_user)) -> Response:
     return RedirectResponse("/library", status_code=303)
 
 
-def documents(request: Request, db: Session) -> list[dict[str, Any]]:
+def documents(request: Request, clinic: Path) -> list[dict[str, Any]]:
     """Every topic and bundle with its availability grid: the rows the library and the API show."""
     state = web(request)
-    clinic = state.clinic_path(db)
     inputs = state.renderer.inputs(clinic)
     grid = state.renderer.availability(clinic)
     rows = []
@@ -53,10 +53,11 @@ def library(request: Request, q: str = "", lang: str = "", level: str = "", audi
     level = level if level in LEVELS else ""
     audience = audience if audience in AUDIENCES else ""
     words = [w for w in q.casefold().split() if w][:20]
-    rows = [row for row in documents(request, db)
+    clinic = state.clinic_path(db)
+    rows = [row for row in documents(request, clinic)
             if (not audience or row["audience"] == audience) and matches(row, words, lang, level or None)]
     # a language whose catalogs cannot be used: said once, at the top, not only in its cells
-    broken = [str(p) for p in state.renderer.broken(state.clinic_path(db)).get(lang, [])]
+    broken = [str(p) for p in state.renderer.broken(clinic).get(lang, [])]
     return page(request, "library.html", user=user, rows=rows, q=q[:200], lang=lang, level=level,
                 audience=audience, langs=langs, levels=LEVELS, audiences=AUDIENCES,
                 shown_levels=[level] if level else list(LEVELS), broken=broken)
