@@ -142,10 +142,20 @@ def frozen_after() -> Iterator[None]:
     it made are then left out of Python's full garbage collections (gc.freeze). Scanning them
     took ~180 ms of CPU, once every few renders, landing on whichever render was running.
     What was frozen before is thawed first and collected once, so inputs dropped when the
-    project's files change are freed, not kept for ever."""
+    project's files change are freed, not kept for ever.
+
+    The collector is off while loading: the ~230,000 objects a load makes all stay, and Python
+    scanned them again and again as they grew (four full collections, ~0.8 s, in the server's
+    first request)."""
     gc.unfreeze()
     gc.collect()
-    yield
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
     gc.freeze()
 
 
@@ -231,6 +241,7 @@ class Renderer:
         self._pool: ProcessPoolExecutor | None = None
         self._inputs: OrderedDict[str, tuple[Inputs, dict[str, list[Problem]]]] = OrderedDict()
         self._lock = threading.Lock()
+        self._loading = threading.Lock()  # one load at a time: a second caller waits for it
         self._inflight: dict[str, Future[bytes]] = {}
         self._availability: dict[str, dict[Any, Any]] = {}
         self._stamp: tuple[float, str] = (-1e9, "")
@@ -267,19 +278,29 @@ class Renderer:
 
     def _loaded(self, clinic: Path) -> tuple[Inputs, dict[str, list[Problem]]]:
         key = f"{clinic}|{self.stamp()}"
+        loaded = self._known(key)
+        if loaded is not None:
+            return loaded
+        with self._loading:  # a request during the start-up's load waits for it, not loads again
+            loaded = self._known(key)
+            if loaded is not None:
+                return loaded
+            broken: dict[str, list[Problem]] = {}
+            with frozen_after():  # kept for as long as the project's files stay as they are
+                inputs = load_inputs(Options(project=self.project, clinic=clinic),
+                                     available_langs(self.project), broken=broken)
+            with self._lock:
+                self._inputs[key] = (inputs, broken)
+                while len(self._inputs) > KEPT_INPUTS:
+                    self._inputs.popitem(last=False)
+        return inputs, broken
+
+    def _known(self, key: str) -> tuple[Inputs, dict[str, list[Problem]]] | None:
         with self._lock:
             if key in self._inputs:
                 self._inputs.move_to_end(key)
                 return self._inputs[key]
-        broken: dict[str, list[Problem]] = {}
-        with frozen_after():  # kept for as long as the project's files stay as they are
-            inputs = load_inputs(Options(project=self.project, clinic=clinic),
-                                 available_langs(self.project), broken=broken)
-        with self._lock:
-            self._inputs[key] = (inputs, broken)
-            while len(self._inputs) > KEPT_INPUTS:
-                self._inputs.popitem(last=False)
-        return inputs, broken
+        return None
 
     def inputs_lib(self) -> Library:
         """The checked content (the same for every clinic profile)."""
@@ -345,9 +366,17 @@ class Renderer:
         return self._pool
 
     def warm(self, clinic: Path) -> None:
-        """Start the workers and load their inputs now, not on the first request."""
+        """Start the workers and load their inputs now, not on the first request; the server's
+        own inputs load meanwhile in a thread (the server answers at once; a request that needs
+        them waits for that load)."""
         for _ in range(self.workers):
             self.pool.submit(_worker_warm, str(self.project.root), str(clinic), self.stamp())
+        threading.Thread(target=self._warm_quietly, args=(clinic,), name="warm-inputs",
+                         daemon=True).start()
+
+    def _warm_quietly(self, clinic: Path) -> None:
+        with contextlib.suppress(BuilderError):  # the first request that needs them says why
+            self._loaded(clinic)
 
     def cached_path(self, prepared: Prepared) -> Path:
         ext = prepared.spec.fmt

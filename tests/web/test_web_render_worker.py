@@ -56,6 +56,67 @@ def test_a_worker_forgets_kept_fonts_when_the_project_changes(monkeypatch: pytes
     assert list(renderer._WORKER) == [f"{clinic}|2"]  # the old inputs and their fonts are gone
 
 
+def test_loading_every_languages_inputs_runs_no_garbage_collection(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading builds ~230,000 objects that stay: Python's collector, left on, scanned them over
+    and over as they grew (four full collections, ~0.8 s, in the server's first request).
+    Only the one deliberate collection before the load runs; the load itself runs none."""
+    import gc
+
+    from builder.web import renderer
+
+    monkeypatch.setattr(renderer, "_WORKER", {})
+    ran: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            ran.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        renderer._worker_inputs(str(REPO), str(REPO / "templates" / "clinic" / "demo.yaml"), "1")
+    finally:
+        gc.callbacks.remove(count)
+    assert ran == [2]  # frozen_after's own, before loading
+    assert gc.isenabled()
+
+
+def test_the_server_loads_its_inputs_as_it_starts_and_only_once(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`warm` (at start-up) loads the server's own inputs in a thread, so the first document a
+    nurse asks for does not wait ~1 s for them; a request that arrives during that load waits
+    for it instead of loading every language a second time."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from builder.project import Project
+    from builder.web import renderer
+
+    loading, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+    real = renderer.load_inputs
+
+    def slow_load(*args: object, **kwargs: object) -> object:
+        calls.append(threading.current_thread().name)
+        loading.set()
+        assert release.wait(60)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(renderer, "load_inputs", slow_load)
+    service = renderer.Renderer(Project(REPO), tmp_path / "cache", 1)
+    monkeypatch.setattr(service, "_pool", ThreadPoolExecutor(1))  # no worker processes here
+    clinic = REPO / "templates" / "clinic" / "demo.yaml"
+    monkeypatch.setattr(renderer, "_worker_warm", lambda *_args: True)
+    service.warm(clinic)
+    assert loading.wait(60), "warm did not start loading the server's inputs"
+    with ThreadPoolExecutor(1) as requests:
+        request = requests.submit(service.inputs, clinic)  # the first request, meanwhile
+        release.set()
+        assert request.result(timeout=120) is service.inputs(clinic)
+    assert calls == ["warm-inputs"]  # loaded once, by the start-up
+    service._pool.shutdown()
+
+
 _SETTLED = """
 import gc, os, sys
 from builder.web import renderer
