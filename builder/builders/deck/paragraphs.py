@@ -6,6 +6,7 @@ go through `fill`, so what is measured is what is written.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 
 from pptx.enum.text import MSO_AUTO_SIZE
@@ -66,6 +67,9 @@ class Setting:
                          if v))
 
 
+ASCII_NEUTRAL = frozenset(string.punctuation + string.digits)
+
+
 def font_segments(text: str, family: str) -> list[tuple[str, bool]]:
     """`text` cut where `family` stops or starts covering it: (piece, covered).
 
@@ -78,7 +82,10 @@ def font_segments(text: str, family: str) -> list[tuple[str, bool]]:
     cmap = _cmap(*found)
     out: list[tuple[str, bool]] = []
     for char in text:
-        if out and char in ALWAYS_OK:  # spaces, joiners, direction marks: no glyph of their own
+        if out and (char in ALWAYS_OK  # spaces, joiners, direction marks: no glyph of their own
+                    or (char in ASCII_NEUTRAL and not out[-1][1])):
+            # An address's ":" and "." stay in its run of Noto Sans, which has them: where the
+            # font changed mid-address, LibreOffice broke the line ("https://example." | "org").
             out[-1] = (out[-1][0] + char, out[-1][1])
             continue
         covered = ord(char) in cmap or char in ALWAYS_OK

@@ -695,6 +695,9 @@ def urgent_slide(w: Wording) -> SlideSpec | None:
 
 
 def closing_slide(w: Wording) -> SlideSpec:
+    """The clinic's contacts beside its QR code, and the disclaimer, unless a thank-you slide
+    follows that says it (a session's deck): once is enough, and in large print the second
+    copy went alone onto a "(continued)" slide."""
     profile = w.doc.clinic.profile
     url = profile.qr or profile.web  # the clinic's own: a topic's link has its own slide
     paras = [Para((Span(w.ltr(profile.name)),), bold=True),
@@ -713,7 +716,7 @@ def closing_slide(w: Wording) -> SlideSpec:
         paras.insert(0, Para((Span(f"{w.ui(URGENT_LINE)} "),
                               Span(w.ltr(urgent.phone), bold=True)),
                              bold=True, english=w.ui.untranslated(URGENT_LINE)))
-    text = (*paras, w.ui_para(DISCLAIMER))
+    text = (*paras, *(() if presenting(w.doc) else (w.ui_para(DISCLAIMER),)))
     return SlideSpec("closing", w.ui(CONTACT), w.ui.untranslated(CONTACT), (Item(text, text),),
                      picture=Picture(w.ui(QR_ALT, address=url), qr=url))
 

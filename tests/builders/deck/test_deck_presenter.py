@@ -14,6 +14,7 @@ from conftest import copy_project, pdf_text, tree_bytes
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
+from builder.builders.deck.paragraphs import visible as visible_text
 from builder.errors import EXIT_CONFIG, EXIT_CONTENT, EXIT_OK, EXIT_USAGE
 from builder.languages import language
 from builder.verify import normalize
@@ -72,6 +73,16 @@ def test_a_session_deck_has_the_presenter_slides_in_order(built: Path) -> None:
     agenda = slide_text(prs.slides[2])  # minutes from the bundle, the break's default
     assert "Relapsed and refractory myeloma · 20 min" in agenda
     assert "Break · 10 min" in agenda and "Questions to ask your care team · 15 min" in agenda
+
+
+def test_the_disclaimer_is_said_once_on_the_thank_you_slide(built: Path) -> None:
+    """A session ends on the thank-you slide, which carries the disclaimer; the contacts just
+    before it do not repeat it (in large print it went alone onto a "(continued)" slide)."""
+    for lang, disclaimer in (("en", "These slides give general information."),
+                             ("ar", "تقدّم هذه الشرائح معلومات عامة.")):
+        prs = deck(built, lang)
+        having = [n for n, s in enumerate(prs.slides, 1) if disclaimer in slide_text(s)]
+        assert having == [len(prs.slides)], (lang, having)
 
 
 def test_the_notes_are_a_facilitators_script_above_the_full_text(built: Path) -> None:
@@ -273,3 +284,26 @@ def test_libreoffice_renders_every_slide_of_the_en_and_ar_deck(built: Path, tmp_
         pages = int(next(line.split()[-1] for line in info.splitlines()
                          if line.startswith("Pages:")))
         assert pages == len(Presentation(source).slides)
+
+
+@pytest.mark.slow
+def test_libreoffice_keeps_the_arabic_large_print_decks_addresses_whole(
+        project: Path, handout, tmp_path: Path) -> None:
+    """Right to left, an address is a run of Latin letters whose ":" and "." the Arabic font
+    also has. Set in two fonts, LibreOffice broke the web address there ("https://example." |
+    "org/myeloma") on the large-print contacts slide. Read back as LibreOffice lays it out."""
+    run = handout(*SESSION, "--lang", "ar", "--format", "pptx", "--large-print")
+    assert run.code == EXIT_OK, run.err
+    source = project / "output/ar/standard/support-group-session.pptx"
+    contacts = next(n for n, s in enumerate(Presentation(source).slides, 1)
+                    if "example.org/myeloma" in visible_text(slide_text(s)))
+    result = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+        capture_output=True, text=True, timeout=300, check=False)
+    pdf = tmp_path / "support-group-session.pdf"
+    assert result.returncode == 0 and pdf.is_file(), result.stderr
+    lines = subprocess.run(["pdftotext", "-f", str(contacts), "-l", str(contacts), str(pdf), "-"],
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    for address in ("https://example.org/myeloma", "myeloma-nurse@example.org"):
+        assert any(address in line for line in lines), (address, lines)
