@@ -78,10 +78,11 @@ def render_html(doc: Doc, ctx: RenderContext) -> str:
     strings = Strings.of(doc)
     slides = thumbnails(doc, ctx, strings)
     accent = doc.clinic.profile.accent
-    # (title, questions, whether they get a box to tick): a checklist with `boxes: false` (a
-    # question that leads into write-in lines) has none, as in the leaflet.
-    questions = [(s.title, [p for p in s.paras if p.bullet != "none"], s.spec.boxes)
-                 for s in slides if s.spec.kind == "questions"]
+    # (title, questions, whether they get a box to tick, lines to write on): a checklist with
+    # `boxes: false` (a question that leads into write-in lines) has no boxes and its lines, as
+    # in the leaflet.
+    questions = [(s.title, [p for p in s.paras if p.bullet != "none"], s.spec.boxes,
+                  s.spec.write_in) for s in slides if s.spec.kind == "questions"]
     w = DeckWording(doc, strings)
     env = environment(ctx.templates, ctx.cache)
     values: dict[str, Any] = {

@@ -155,6 +155,7 @@ class SlideSpec:
     notes_before: tuple[Para, ...] = ()  # notes of text before it that had no slide of its own
     notes_after: tuple[Para, ...] = ()  # notes of text after it that had no slide of its own
     boxes: bool = True  # a checklist's questions are ticked on the handout (`boxes: false`: not)
+    write_in: int = 0  # lines to write on under the handout's prompts (`boxes: false`), as the leaflet
 
     @property
     def layout(self) -> str:
@@ -621,11 +622,12 @@ def questions_slide(w: Wording, block: LocalizedBlock) -> SlideSpec:
     kind = "questions" if block.type == "checklist" else "discussion"
     default = QUESTIONS if block.type == "checklist" else DISCUSSION
     mark = icon(w, KIND_ICONS[kind])  # a question mark or speech bubbles: the two look apart
+    write_in = 0 if block.boxes else block.write_in  # ticked questions have the slides' lines
     if block.text:
         return SlideSpec(kind, w.plain(block.text), block.en("text"), w.own_items(block),
-                         icon=mark, boxes=block.boxes)
+                         icon=mark, boxes=block.boxes, write_in=write_in)
     return SlideSpec(kind, w.ui(default), w.ui.untranslated(default), w.own_items(block),
-                     icon=mark, boxes=block.boxes)
+                     icon=mark, boxes=block.boxes, write_in=write_in)
 
 
 def image_slide(w: Wording, block: LocalizedBlock, title: str, english: bool,

@@ -4,6 +4,7 @@ python-pptx for the slides, LibreOffice for how they render, poppler for the han
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
@@ -214,6 +215,41 @@ def test_the_handout_ticks_only_what_the_leaflet_ticks(built: Path) -> None:
                 assert ticked(doc[0], "Who do I call if a symptom gets worse?")
                 assert not ticked(doc[0], "What else would I like to ask?")
     assert counts["en"] == counts["ar"] == 13  # the 13 questions of the standard level
+
+
+def test_the_handout_has_lines_to_write_on_under_the_prompt(built: Path) -> None:
+    """"What else would I like to ask?" leads into write-in lines in the leaflet (`write_in: 6`):
+    the handout gives the same 6 lines to write on, under the prompt, in en and ar."""
+    import pymupdf
+
+    for lang in ("en", "ar"):
+        pdf = built / lang / "standard" / "support-group-session.handout.pdf"
+        with pymupdf.open(pdf) as doc:
+            page = doc[0]  # the tick-sheet; the slides start on a page of their own
+            if lang == "en":  # Arabic is searched for in shaped, visual order: by the boxes
+                (line,) = page.search_for("What else would I like to ask?")
+                top = line.y1
+            else:
+                top = max(box.y1 for box in tick_boxes(page))
+            below = sorted(r.y0 for r in write_lines(page) if r.y0 > top)
+            assert len(below) == 6, (lang, below)
+            gaps = [b - a for a, b in itertools.pairwise(below)]
+            assert all(18 < gap < 40 for gap in gaps), (lang, gaps)  # a hand's line height
+
+
+def write_lines(page) -> list:
+    """Rules to write on, long and thin (MuPDF drawings). WeasyPrint draws a bottom border as
+    the area between two rectangles that differ only at the bottom: the rule is that strip."""
+    import pymupdf
+
+    found = []
+    for drawing in page.get_drawings():
+        rects = [item[1] for item in drawing["items"] if item[0] == "re"]
+        if len(rects) == 2 and drawing["rect"].width > page.rect.width * 0.5:
+            inner, outer = sorted(rects, key=lambda r: r.y1)
+            if inner.y0 == outer.y0 and 0 < outer.y1 - inner.y1 < 3:
+                found.append(pymupdf.Rect(outer.x0, inner.y1, outer.x1, outer.y1))
+    return found
 
 
 def test_with_no_host_no_clinic_contacts_are_on_the_deck(project: Path, handout) -> None:
