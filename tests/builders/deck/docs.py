@@ -1,8 +1,10 @@
-"""Small documents for the deck tests, built in code (no content files, no catalogs)."""
+"""Small documents for the deck tests, built in code (no content files, no catalogs), and how
+the tests read a deck back through LibreOffice."""
 
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from pathlib import Path
 
 from builder.builders.deck.plan import Para, SlideSpec
@@ -49,3 +51,14 @@ def bullets(spec: SlideSpec) -> list[str]:
 def notes(spec: SlideSpec) -> list[str]:
     return text(spec.notes_before) + [t for item in spec.items for t in text(item.notes)] \
         + text(spec.notes_after)
+
+
+def soffice_pdf(deck: Path) -> Path:
+    """`deck` converted by LibreOffice, with a profile of its own (parallel runs don't clash)."""
+    result = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{deck.parent}/lo-profile", "--headless",
+         "--convert-to", "pdf", "--outdir", str(deck.parent), str(deck)],
+        capture_output=True, text=True, timeout=180, check=False)
+    pdf = deck.with_suffix(".pdf")
+    assert result.returncode == 0 and pdf.is_file(), result.stderr
+    return pdf

@@ -27,6 +27,8 @@ from builder.errors import ConfigError
 from builder.languages import language
 from builder.model import Review, Source
 
+from .docs import soffice_pdf
+
 REPO = Path(__file__).resolve().parents[3]
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 DATE = dt.date(2026, 11, 21)
@@ -525,17 +527,6 @@ def test_every_content_deck_in_every_shipped_language(lang: str, level: str) -> 
 
 
 # -- LibreOffice ---------------------------------------------------------------------------
-
-def soffice_pdf(deck: Path) -> Path:
-    """`deck` converted by LibreOffice, with a profile of its own (parallel runs don't clash)."""
-    result = subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{deck.parent}/lo-profile", "--headless",
-         "--convert-to", "pdf", "--outdir", str(deck.parent), str(deck)],
-        capture_output=True, text=True, timeout=180, check=False)
-    pdf = deck.with_suffix(".pdf")
-    assert result.returncode == 0 and pdf.is_file(), result.stderr
-    return pdf
-
 
 def words_outside_their_boxes(deck: Path, pdf: Path) -> list[str]:
     """Words LibreOffice set outside the text box they belong to: overflow as rendered."""
