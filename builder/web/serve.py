@@ -33,6 +33,7 @@ def serve(project: Project, host: str, port: int, url: str | None, workers: int)
 
     from builder.web.app import create_app
     from builder.web.db import has_admin
+    from builder.web.renderer import share_the_interpreter
 
     settings = Settings(project=project, database_url=url or "", workers=workers)
     app = create_app(settings)
@@ -42,6 +43,7 @@ def serve(project: Project, host: str, port: int, url: str | None, workers: int)
                 raise ConfigError(f"--host {host}: other machines could reach this server before "
                                   "anyone has an account: first run 'handout user add NAME "
                                   "--admin', or serve on 127.0.0.1 and create it in the browser")
+    share_the_interpreter()
     print(f"handout: serving on http://{host}:{port}/ (database {_shown(settings.database_url)})")
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
