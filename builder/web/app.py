@@ -135,7 +135,7 @@ def create_app(settings: Settings) -> FastAPI:
             pass  # a broken stored profile shows on the pages that need it
         yield_to_renders()
         yield
-        state.renderer.close()
+        state.close()
 
     app = FastAPI(title="handout", summary="Patient leaflets for clinic staff and scripts",
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",

@@ -46,7 +46,7 @@ MEMORY_BYTES = 64_000_000  # rendered files also kept in the server's memory, th
 TOUCH_SECONDS = 60.0  # a file served from memory marks its cache file "used" at most this often
 PREPARED_KEPT = 512  # localized documents remembered by the server: bounded memory
 RENDERS_FIRST = 4  # nice steps between the request threads and the render workers (yield_to_renders)
-GROUP_RENDERS_FIRST = 6  # the same between the server's scheduling group and each worker's
+GROUP_RENDERS_FIRST = 5  # the same between the server's scheduling group and each worker's
 SWITCH_SECONDS = 0.0005  # how long one server thread keeps the interpreter (share_the_interpreter)
 
 
@@ -597,8 +597,9 @@ def share_the_interpreter() -> None:
     thread; the cached answers waiting meanwhile in the event loop got in only when its turn
     ran out, and with the server's group lowered (GROUP_RENDERS_FIRST) it has about a fifth of
     a busy CPU, so one 5 ms turn was a 25 ms wait. Measured with `python -m builder.bench
-    --load-only`, group lowered 6 steps: cached p95 60 ms with 5 ms turns, 40-45 ms with 0.5 ms
-    turns, at the same server CPU per request. Process-wide: call it in the server's process."""
+    --load-only`, group lowered 6 steps, a thread per API request: cached p95 60 ms with 5 ms
+    turns, 40-45 ms with 0.5 ms turns, at the same server CPU per request. Process-wide: call it
+    in the server's process."""
     sys.setswitchinterval(SWITCH_SECONDS)
 
 

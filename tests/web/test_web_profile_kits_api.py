@@ -261,6 +261,45 @@ def test_a_rendered_file_is_served_from_memory_within_its_bound(site: dict, toke
     assert rendered_again.content[:5] == b"%PDF-" and len(rendered_again.content) > 1000
 
 
+def test_the_api_does_its_database_work_on_one_thread_of_its_own(site: dict, token: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite, the API's token check, localizing and print-log row run on one thread of the
+    server's own, whatever the number of requests at once: Python runs one thread at a time, so
+    more threads add no speed, only wake-ups, and each runnable one takes CPU from the renders
+    (see `Web.api_work`). Never in the event loop."""
+    import asyncio
+    import threading
+
+    import httpx
+
+    from builder.web.routers import api
+
+    seen: set[int] = set()
+    checked = api.token_account
+
+    def spy(request, db):  # type: ignore[no-untyped-def]
+        seen.add(threading.get_ident())
+        return checked(request, db)
+
+    monkeypatch.setattr(api, "token_account", spy)
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"topic": "relapsed-refractory", "lang": "fr", "level": "standard"}
+
+    async def ask() -> tuple[int, list[httpx.Response]]:
+        transport = httpx.ASGITransport(app=site["app"])
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            first = await client.post("/api/render", headers=auth, json=body)  # rendered once
+            answers = await asyncio.gather(*(client.post("/api/render", headers=auth, json=body)
+                                             for _ in range(12)))
+        return threading.get_ident(), [first, *answers]
+
+    loop_thread, answers = asyncio.run(ask())
+    assert [answer.status_code for answer in answers] == [200] * 13
+    assert len({answer.content for answer in answers}) == 1
+    assert len(seen) == 1, f"{len(seen)} threads"
+    assert loop_thread not in seen
+
+
 def test_api_errors_are_json_with_the_cli_messages(site: dict, token: str, handout) -> None:  # type: ignore[no-untyped-def]
     auth = {"Authorization": f"Bearer {token}"}
     answer = site["staff"].client.post("/api/render", headers=auth,

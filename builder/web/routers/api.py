@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from builder.errors import UsageError
 from builder.web.db import User
@@ -119,7 +118,7 @@ async def render(request: Request, body: RenderRequest) -> Response:
             return account, clinic, prepared, data
 
     marks = [("", time.perf_counter())]  # (step just done, when): where the time went
-    account, clinic, prepared, data = await run_in_threadpool(start)
+    account, clinic, prepared, data = await state.api_work(start)
     marks.append(("prepare", time.perf_counter()))
     if data is None:
         data = await state.renderer.render(clinic, prepared)
@@ -129,7 +128,7 @@ async def render(request: Request, body: RenderRequest) -> Response:
             with state.sessions() as db:
                 record(db, account, prepared, data, body.copies, False, kind, doc_id)
 
-        await run_in_threadpool(log)
+        await state.api_work(log)
         marks.append(("log", time.perf_counter()))
     response = as_file(prepared, data, doc_id)
     # for a script's own figures and a browser's network panel
