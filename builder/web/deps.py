@@ -93,8 +93,10 @@ class Web:
         never in the event loop, with the request's context (its language).
 
         On SQLite that is one thread: measured with `python -m builder.bench --load-only`, group
-        5 steps down, a thread per request at once gave cached p95 36-44 ms and an uncached ratio
-        of 1.97-2.36x; one thread gave 40 ms and 1.78x (6 steps down: 51 ms and 1.51x)."""
+        5 steps down, a thread per request at once gave cached p95 39-44 ms and an uncached ratio
+        of 1.97-2.36x; one thread gives 37-40 ms and 1.62-1.78x (three runs each). A long job (the
+        inputs loaded again after an edit) holds the API's other requests meanwhile; they would
+        wait for that load anyway."""
         context = contextvars.copy_context()
         return await asyncio.get_running_loop().run_in_executor(self._api_threads, context.run,
                                                                 work)
