@@ -79,10 +79,7 @@ class Web:
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                                undefined=StrictUndefined, extensions=["jinja2.ext.i18n"])
         self._clinic: tuple[int, Path] | None = None  # (profile version, its files)
-        # The API's blocking work: SQLite runs in this process, under Python's interpreter lock,
-        # so one thread does it as fast as several, and each more thread that is runnable under
-        # load spreads the server over both cores, taking CPU from the renders. A database
-        # server is waited for over the network, without the lock: several threads.
+        # One thread on SQLite, several on a database server: see api_work
         self._api_threads = ThreadPoolExecutor(
             1 if self.engine.dialect.name == "sqlite" else API_THREADS_SERVER,
             thread_name_prefix="api")
@@ -92,11 +89,14 @@ class Web:
         """`work` (token, checks, localizing, print-log row: it blocks) on the API's own threads,
         never in the event loop, with the request's context (its language).
 
-        On SQLite that is one thread: measured with `python -m builder.bench --load-only`, group
-        5 steps down, a thread per request at once gave cached p95 39-44 ms and an uncached ratio
-        of 1.97-2.36x; one thread gives 37-40 ms and 1.62-1.78x (three runs each). A long job (the
-        inputs loaded again after an edit) holds the API's other requests meanwhile; they would
-        wait for that load anyway."""
+        SQLite runs in this process, under Python's interpreter lock, so one thread does the work
+        as fast as several, and each more thread runnable under load spreads the server over both
+        cores, taking CPU from the renders; a database server is waited for over the network,
+        without the lock, so it gets API_THREADS_SERVER. On SQLite, measured with `python -m
+        builder.bench --load-only`, group 5 steps down, a thread per request at once gave cached
+        p95 39-44 ms and an uncached ratio of 1.97-2.36x; one thread gives 37-40 ms and 1.62-1.78x
+        (three runs each). A long job (the inputs loaded again after an edit) holds the API's
+        other requests meanwhile; they would wait for that load anyway."""
         context = contextvars.copy_context()
         return await asyncio.get_running_loop().run_in_executor(self._api_threads, context.run,
                                                                 work)
